@@ -1,0 +1,1 @@
+"""Frontdesk: an omnichannel customer-service platform."""

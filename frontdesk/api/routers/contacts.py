@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from django.db.models import Q
+from django.http import HttpRequest
+from ninja import Query, Router
+
+from frontdesk.api.auth import request_member
+from frontdesk.api.pagination import PageParams, paginate
+from frontdesk.api.schemas import ContactOut, ContactPage, ErrorOut
+from frontdesk.api.serializers import contact_out
+from frontdesk.contacts.access import get_contact_for_member
+from frontdesk.contacts.models import Contact
+
+router = Router(tags=["contacts"])
+
+
+@router.get("", response=ContactPage)
+def list_contacts(request: HttpRequest, page: Query[PageParams], q: str = "") -> ContactPage:
+    member = request_member(request)
+    contacts = Contact.in_workspace(member.workspace_id).prefetch_related("identities")
+    if q:
+        contacts = contacts.filter(Q(name__icontains=q) | Q(email__icontains=q) | Q(phone__icontains=q))
+    rows, next_cursor = paginate(contacts, page, order=("-id",))
+    return ContactPage(items=[contact_out(c) for c in rows], next_cursor=next_cursor)
+
+
+@router.get("/{contact_id}", response={200: ContactOut, 404: ErrorOut})
+def get_contact(request: HttpRequest, contact_id: int) -> ContactOut:
+    return contact_out(get_contact_for_member(request_member(request), contact_id))

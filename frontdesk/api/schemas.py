@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Schema
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class WorkspaceOut(Schema):
+    id: int
+    name: str
+    slug: str
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
+    email: str
+    role: str
+    team_ids: list[int]
+
+
+class MeOut(Schema):
+    member: MemberOut
+    workspace: WorkspaceOut
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    description: str
+
+
+class ChannelOut(Schema):
+    id: int
+    kind: str
+    name: str
+    is_active: bool
+    webhook_path: str
+
+
+class LabelOut(Schema):
+    id: int
+    name: str
+    color: str
+
+
+class IdentityOut(Schema):
+    id: int
+    channel_id: int
+    external_id: str
+    display_name: str
+
+
+class ContactOut(Schema):
+    id: int
+    name: str
+    email: str
+    phone: str
+    language: str
+    attributes: dict[str, object]
+    identities: list[IdentityOut]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ConversationOut(Schema):
+    id: int
+    contact_id: int
+    channel_id: int
+    subject: str
+    status: str
+    priority: int
+    assignee_id: int | None
+    team_id: int | None
+    labels: list[str]
+    last_message_preview: str
+    last_activity_at: datetime
+    waiting_since: datetime | None
+    snoozed_until: datetime | None
+    created_at: datetime
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    url: str
+
+
+class MessageOut(Schema):
+    id: int
+    conversation_id: int
+    kind: str
+    channel_id: int | None
+    author_id: int | None
+    text: str
+    html: str
+    status: str
+    status_reason: str
+    created_at: datetime
+    attachments: list[AttachmentOut]
+
+
+class ContactPage(Schema):
+    items: list[ContactOut]
+    next_cursor: str | None
+
+
+class ConversationPage(Schema):
+    items: list[ConversationOut]
+    next_cursor: str | None
+
+
+class MessagePage(Schema):
+    items: list[MessageOut]
+    next_cursor: str | None

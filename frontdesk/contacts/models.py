@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from frontdesk.core.models import TenantModel
+
+
+class Contact(TenantModel):
+    """One customer, across every channel they use."""
+
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "email"], name="contact_ws_email"),
+            models.Index(fields=["workspace", "phone"], name="contact_ws_phone"),
+            models.Index(fields=["workspace", "-updated_at"], name="contact_ws_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email or self.phone or f"#{self.pk}"
+
+
+class Identity(TenantModel):
+    """A contact's address on one channel: a phone number, a LINE user id, an email, a PSID."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identities")
+    channel = models.ForeignKey(
+        "frontdesk_channels.Channel", on_delete=models.CASCADE, related_name="identities"
+    )
+    external_id = models.CharField(_("address on the channel"), max_length=255)
+    display_name = models.CharField(_("name on the channel"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = _("identities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], name="identity_unique_per_channel"
+            ),
+        ]
+        indexes = [models.Index(fields=["workspace", "contact"], name="identity_ws_contact")]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} on {self.channel_id}"

@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from frontdesk.core.html import sanitize_html
+from frontdesk.core.models import TenantModel
+
+
+class Label(TenantModel):
+    name = models.CharField(_("name"), max_length=60)
+    color = models.CharField(_("colour"), max_length=7, default="#6b7280")
+    description = models.CharField(_("description"), max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="label_unique_name"),
+            models.CheckConstraint(
+                condition=models.Q(color__regex=r"^#[0-9a-fA-F]{6}$"), name="label_color_hex"
+            ),
+        ]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConversationStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending")
+    SNOOZED = "snoozed", _("Snoozed")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class Priority(models.IntegerChoices):
+    NONE = 0, _("None")
+    LOW = 1, _("Low")
+    MEDIUM = 2, _("Medium")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class Conversation(TenantModel):
+    """One problem of one contact (a case), possibly spanning several channels."""
+
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="conversations"
+    )
+    channel = models.ForeignKey(
+        "frontdesk_channels.Channel", on_delete=models.PROTECT, related_name="conversations"
+    )
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ConversationStatus.choices, default=ConversationStatus.OPEN
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NONE
+    )
+    assignee = models.ForeignKey(
+        "core.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_conversations"
+    )
+    team = models.ForeignKey(
+        "core.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations"
+    )
+    labels = models.ManyToManyField(Label, blank=True, through="ConversationLabel", related_name="+")
+    last_message_preview = models.CharField(max_length=200, blank=True)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    # Set when the customer wrote and nobody has answered yet; cleared by a reply.
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=[s.value for s in ConversationStatus]),
+                name="conversation_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=ConversationStatus.SNOOZED) | models.Q(snoozed_until__isnull=False),
+                name="conversation_snoozed_has_until",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "status", "-last_activity_at"], name="conv_ws_status_activity"),
+            models.Index(
+                fields=["workspace", "assignee", "status", "-last_activity_at"], name="conv_ws_assignee_activity"
+            ),
+            models.Index(fields=["workspace", "team", "status", "-last_activity_at"], name="conv_ws_team_activity"),
+            models.Index(fields=["workspace", "channel", "status"], name="conv_ws_channel_status"),
+            models.Index(fields=["workspace", "contact", "-last_activity_at"], name="conv_ws_contact_activity"),
+            models.Index(fields=["workspace", "status", "waiting_since"], name="conv_ws_status_waiting"),
+            models.Index(fields=["workspace", "status", "snoozed_until"], name="conv_ws_status_snoozed"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject or f"#{self.pk}"
+
+
+class ConversationLabel(TenantModel):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE)
+    label = models.ForeignKey(Label, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "label"], name="conversationlabel_unique"),
+        ]
+        indexes = [models.Index(fields=["workspace", "label"], name="convlabel_ws_label")]
+
+
+class MessageKind(models.TextChoices):
+    INBOUND = "inbound", _("From the customer")
+    OUTBOUND = "outbound", _("To the customer")
+    NOTE = "note", _("Private note")
+
+
+class DeliveryStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    READ = "read", _("Read")
+    FAILED = "failed", _("Failed")
+
+
+class Message(TenantModel):
+    """One item in a conversation: from the customer, to the customer, or a private note."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(_("kind"), max_length=16, choices=MessageKind.choices)
+    # The channel it arrived on or leaves by; a note has none.
+    channel = models.ForeignKey(
+        "frontdesk_channels.Channel", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    author = models.ForeignKey(
+        "core.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    text = models.TextField(_("text"), blank=True)
+    html = models.TextField(_("HTML"), blank=True)
+    provider_message_id = models.CharField(max_length=255, blank=True)
+    status = models.CharField(_("delivery status"), max_length=16, choices=DeliveryStatus.choices)
+    status_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "provider_message_id"],
+                condition=~models.Q(provider_message_id=""),
+                name="message_unique_provider_id",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=[k.value for k in MessageKind]), name="message_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind=MessageKind.NOTE) | models.Q(channel__isnull=True),
+                name="message_note_has_no_channel",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "conversation", "created_at"], name="message_ws_conv_created"),
+        ]
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.text[:40]}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.html = sanitize_html(self.html)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_note(self) -> bool:
+        return self.kind == MessageKind.NOTE
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # The stored name never contains the sender's file name.
+    return f"attachments/{instance.workspace_id}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Attachment(TenantModel):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=127)
+    size = models.PositiveBigIntegerField(_("size"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "message"], name="attachment_ws_message")]
+
+    def __str__(self) -> str:
+        return self.filename

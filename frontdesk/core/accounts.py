@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from allauth.account.adapter import DefaultAccountAdapter
+from urllib.parse import quote
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """Members join by invitation; nobody signs up on their own."""
+
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        return False
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        # Links in emails are built from the configured public URL, never from
+        # the request's Host header.
+        from django.urls import reverse
+
+        path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+        path = path.replace("UID-KEY", quote(key))
+        return settings.PUBLIC_URL + path

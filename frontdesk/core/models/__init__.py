@@ -1,0 +1,18 @@
+from frontdesk.core.models.audit import AuditEntry
+from frontdesk.core.models.tenancy import TenantModel, TenantQuerySet
+from frontdesk.core.models.tokens import ApiToken
+from frontdesk.core.models.users import User
+from frontdesk.core.models.workspaces import Member, Role, Team, TeamMembership, Workspace
+
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "Member",
+    "Role",
+    "Team",
+    "TeamMembership",
+    "TenantModel",
+    "TenantQuerySet",
+    "User",
+    "Workspace",
+]

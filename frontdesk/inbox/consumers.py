@@ -1,0 +1,48 @@
+"""The agent websocket: a signed-in member joins their workspace's live stream."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from frontdesk.core.membership import SESSION_KEY
+from frontdesk.core.models import Member
+
+
+def workspace_group(workspace_id: int) -> str:
+    return f"workspace.{workspace_id}"
+
+
+class AgentConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    group: str | None = None
+
+    async def connect(self) -> None:
+        member = await self._member()
+        if member is None:
+            await self.close(code=4403)
+            return
+        self.group = workspace_group(member.workspace_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_json({"type": "hello", "workspace": member.workspace_id, "member": member.pk})
+
+    async def disconnect(self, code: int) -> None:
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def workspace_event(self, event: dict[str, Any]) -> None:
+        await self.send_json(event["payload"])
+
+    @database_sync_to_async
+    def _member(self) -> Member | None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            return None
+        session = self.scope.get("session") or {}
+        members = Member.all_workspaces.filter(user=user, is_active=True)
+        chosen = session.get(SESSION_KEY)
+        if chosen is not None:
+            return members.filter(workspace_id=chosen).first()
+        return members.order_by("workspace__name").first()

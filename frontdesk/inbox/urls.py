@@ -1,0 +1,11 @@
+from django.urls import path
+
+from frontdesk.inbox import views
+
+app_name = "inbox"
+
+urlpatterns = [
+    path("", views.conversation_list, name="conversation-list"),
+    path("conversations/<int:conversation_id>/", views.conversation_detail, name="conversation-detail"),
+    path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment-download"),
+]

@@ -1,0 +1,313 @@
+"""Django settings, read from the environment so one build runs embedded or scaled out.
+
+Embedded mode (no FRONTDESK_DATABASE_URL / FRONTDESK_REDIS_URL): SQLite in WAL
+mode under var/, an in-memory channel layer, a local-memory cache and the
+database task queue. Scale-out mode: PostgreSQL with a connection pool, Redis
+for the channel layer and the cache.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP  # type: ignore[import-untyped,unused-ignore]
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("FRONTDESK_VAR_DIR", Path.cwd() / "var")).resolve()
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from error
+
+
+DEBUG = env_bool("FRONTDESK_DEBUG")
+
+SECRET_KEY = os.environ.get("FRONTDESK_SECRET_KEY", "")
+if not SECRET_KEY:
+    # Embedded mode keeps a generated key in var/ so sessions and encrypted
+    # channel secrets survive restarts without any configuration.
+    key_file = VAR_DIR / "secret_key"
+    if key_file.exists():
+        SECRET_KEY = key_file.read_text().strip()
+    else:
+        from django.core.management.utils import get_random_secret_key
+
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        SECRET_KEY = get_random_secret_key()
+        key_file.write_text(SECRET_KEY)
+        key_file.chmod(0o600)
+SECRET_KEY_FALLBACKS = [
+    key for key in os.environ.get("FRONTDESK_SECRET_KEY_FALLBACKS", "").split(",") if key
+]
+
+PUBLIC_URL = os.environ.get("FRONTDESK_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+_public = urlsplit(PUBLIC_URL)
+if _public.scheme not in {"http", "https"} or not _public.hostname:
+    raise ImproperlyConfigured("FRONTDESK_PUBLIC_URL must be an http(s) URL")
+PUBLIC_URL_IS_HTTPS = _public.scheme == "https"
+
+ALLOWED_HOSTS = [_public.hostname, "127.0.0.1", "localhost", "[::1]"] + [
+    host for host in os.environ.get("FRONTDESK_ALLOWED_HOSTS", "").split(",") if host
+]
+CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "channels",
+    "django_tasks_db",
+    "rules.apps.AutodiscoverRulesConfig",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "frontdesk.core",
+    "frontdesk.channels",
+    "frontdesk.contacts",
+    "frontdesk.conversations",
+    "frontdesk.inbox",
+    "frontdesk.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "frontdesk.core.middleware.CurrentMemberMiddleware",
+]
+
+ROOT_URLCONF = "frontdesk.urls"
+ASGI_APPLICATION = "frontdesk.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "frontdesk.core.context_processors.current_member",
+            ],
+        },
+    },
+]
+
+# --- Data -----------------------------------------------------------------
+
+DATABASE_URL = os.environ.get("FRONTDESK_DATABASE_URL", "")
+if DATABASE_URL:
+    _database = dj_database_url.parse(DATABASE_URL, conn_health_checks=True)
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    _database = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "frontdesk.sqlite3")}
+
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    _database["OPTIONS"] = {
+        # IMMEDIATE takes the write lock at BEGIN, so concurrent writers wait
+        # on busy_timeout instead of failing with "database is locked".
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": (
+            "PRAGMA journal_mode=WAL;"
+            "PRAGMA synchronous=NORMAL;"
+            "PRAGMA foreign_keys=ON;"
+            "PRAGMA busy_timeout=20000;"
+            "PRAGMA temp_store=MEMORY;"
+            "PRAGMA cache_size=-20000;"
+        ),
+    }
+elif _database["ENGINE"] == "django.db.backends.postgresql":
+    if env_bool("FRONTDESK_DB_POOL", default=True):
+        _database["CONN_MAX_AGE"] = 0
+        _database.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env_int("FRONTDESK_DB_POOL_MIN", 1),
+            "max_size": env_int("FRONTDESK_DB_POOL_MAX", 10),
+            "timeout": 10,
+        }
+else:
+    raise ImproperlyConfigured("FRONTDESK_DATABASE_URL must point at SQLite or PostgreSQL")
+
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = os.environ.get("FRONTDESK_REDIS_URL", "")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": "frontdesk"},
+        }
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "frontdesk",
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("FRONTDESK_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "scheduled"],
+    }
+}
+
+# --- Files ----------------------------------------------------------------
+
+MEDIA_ROOT = Path(os.environ.get("FRONTDESK_MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "/media/"
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+FRONTDESK_MAX_ATTACHMENT_BYTES = env_int("FRONTDESK_MAX_ATTACHMENT_BYTES", 25 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Accounts and security ------------------------------------------------
+
+AUTH_USER_MODEL = "core.User"
+AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "inbox:conversation-list"
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+ACCOUNT_ADAPTER = "frontdesk.core.accounts.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "5/m/key,100/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+}
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = _public.scheme
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Frontdesk"
+PASSWORD_RESET_TIMEOUT = 60 * 60
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = PUBLIC_URL_IS_HTTPS
+SESSION_COOKIE_AGE = env_int("FRONTDESK_SESSION_AGE", 14 * 24 * 3600)
+CSRF_COOKIE_SECURE = PUBLIC_URL_IS_HTTPS
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PUBLIC_URL_IS_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+
+EMAIL_BACKEND = os.environ.get(
+    "FRONTDESK_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("FRONTDESK_SMTP_HOST")
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("FRONTDESK_SMTP_HOST", "localhost")
+EMAIL_PORT = env_int("FRONTDESK_SMTP_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("FRONTDESK_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("FRONTDESK_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("FRONTDESK_SMTP_TLS", default=EMAIL_PORT == 587)
+DEFAULT_FROM_EMAIL = os.environ.get("FRONTDESK_FROM_EMAIL", "Frontdesk <frontdesk@localhost>")
+
+# --- Languages --------------------------------------------------------------
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", _("English")),
+    ("zh-hant", _("Traditional Chinese")),
+    ("zh-hans", _("Simplified Chinese")),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+# --- Logging ----------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("FRONTDESK_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "uvicorn.access": {"level": "WARNING"},
+    },
+}
+
+# --- Frontdesk --------------------------------------------------------------
+
+FRONTDESK_SCHEDULER_TICK_SECONDS = float(os.environ.get("FRONTDESK_SCHEDULER_TICK", "5"))

@@ -1,0 +1,15 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from frontdesk.api.api import api
+from frontdesk.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("inbox/", include("frontdesk.inbox.urls")),
+    path("", include("frontdesk.core.urls")),
+    path("api/v1/", api.urls),
+]
