@@ -54,9 +54,7 @@ if not SECRET_KEY:
         SECRET_KEY = get_random_secret_key()
         key_file.write_text(SECRET_KEY)
         key_file.chmod(0o600)
-SECRET_KEY_FALLBACKS = [
-    key for key in os.environ.get("FRONTDESK_SECRET_KEY_FALLBACKS", "").split(",") if key
-]
+SECRET_KEY_FALLBACKS = [key for key in os.environ.get("FRONTDESK_SECRET_KEY_FALLBACKS", "").split(",") if key]
 
 PUBLIC_URL = os.environ.get("FRONTDESK_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 _public = urlsplit(PUBLIC_URL)
@@ -195,6 +193,7 @@ MEDIA_ROOT = Path(os.environ.get("FRONTDESK_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -268,17 +267,24 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
-EMAIL_BACKEND = os.environ.get(
-    "FRONTDESK_EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend"
-    if os.environ.get("FRONTDESK_SMTP_HOST")
-    else "django.core.mail.backends.console.EmailBackend",
-)
-EMAIL_HOST = os.environ.get("FRONTDESK_SMTP_HOST", "localhost")
-EMAIL_PORT = env_int("FRONTDESK_SMTP_PORT", 587)
-EMAIL_HOST_USER = os.environ.get("FRONTDESK_SMTP_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("FRONTDESK_SMTP_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("FRONTDESK_SMTP_TLS", default=EMAIL_PORT == 587)
+if os.environ.get("FRONTDESK_SMTP_HOST"):
+    _smtp_port = env_int("FRONTDESK_SMTP_PORT", 587)
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ["FRONTDESK_SMTP_HOST"],
+                "port": _smtp_port,
+                "username": os.environ.get("FRONTDESK_SMTP_USER", ""),
+                "password": os.environ.get("FRONTDESK_SMTP_PASSWORD", ""),
+                "use_tls": env_bool("FRONTDESK_SMTP_TLS", default=_smtp_port == 587),
+                "timeout": 20,
+            },
+        }
+    }
+else:
+    # Embedded mode prints outgoing mail (password resets, invitations) to the console.
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = os.environ.get("FRONTDESK_FROM_EMAIL", "Frontdesk <frontdesk@localhost>")
 
 # --- Languages --------------------------------------------------------------

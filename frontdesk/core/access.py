@@ -14,9 +14,7 @@ from django.http import Http404
 from frontdesk.core.models import ApiToken, Member, Team, TenantModel
 
 
-def get_for_member[M: TenantModel](
-    queryset: type[M] | QuerySet[M], member: Member, pk: Any, permission: str
-) -> M:
+def get_for_member[M: TenantModel](queryset: type[M] | QuerySet[M], member: Member, pk: Any, permission: str) -> M:
     """The object with ``pk`` in the member's workspace if the member holds ``permission`` on it."""
     if isinstance(queryset, type):
         queryset = queryset.in_workspace(member.workspace_id)

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from allauth.account.adapter import DefaultAccountAdapter
 from urllib.parse import quote
 
+from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.http import HttpRequest
 

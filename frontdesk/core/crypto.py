@@ -23,9 +23,9 @@ class SecretDecryptionError(Exception):
 
 
 def _fernet_for(secret_key: str) -> Fernet:
-    derived = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=b"frontdesk-secrets", info=b"fernet-v1"
-    ).derive(secret_key.encode())
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"frontdesk-secrets", info=b"fernet-v1").derive(
+        secret_key.encode()
+    )
     return Fernet(base64.urlsafe_b64encode(derived))
 
 

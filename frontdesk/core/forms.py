@@ -12,7 +12,9 @@ TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezone
 
 
 class ProfileForm(forms.ModelForm[User]):
-    language = forms.ChoiceField(label=_("Language"), choices=[("", _("As the browser asks"))] + list(settings.LANGUAGES), required=False)
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[("", _("As the browser asks")), *list(settings.LANGUAGES)], required=False
+    )
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
 
     class Meta:

@@ -11,9 +11,7 @@ SESSION_KEY = "frontdesk_workspace_id"
 
 def active_memberships(user: User) -> list[Member]:
     return list(
-        Member.all_workspaces.filter(user=user, is_active=True)
-        .select_related("workspace")
-        .order_by("workspace__name")
+        Member.all_workspaces.filter(user=user, is_active=True).select_related("workspace").order_by("workspace__name")
     )
 
 

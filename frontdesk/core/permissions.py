@@ -22,9 +22,7 @@ def _member(user: Any, obj: Any) -> Member | None:
         return None
     cache: dict[int, Member | None] = user.__dict__.setdefault("_frontdesk_members", {})
     if workspace_id not in cache:
-        cache[workspace_id] = (
-            Member.all_workspaces.filter(user=user, workspace_id=workspace_id, is_active=True).first()
-        )
+        cache[workspace_id] = Member.all_workspaces.filter(user=user, workspace_id=workspace_id, is_active=True).first()
     return cache[workspace_id]
 
 

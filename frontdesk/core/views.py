@@ -48,7 +48,7 @@ def workspace_switch(request: HttpRequest, workspace_id: int) -> HttpResponse:
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, instance=request.user)  # type: ignore[misc]
+    form = ProfileForm(request.POST or None, instance=request.user)  # type: ignore[arg-type]
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Your profile was saved."))

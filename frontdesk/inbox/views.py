@@ -77,8 +77,8 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
         .select_related("author__user", "channel")
         .prefetch_related("attachments")
     )
-    identities = Identity.in_workspace(member.workspace_id).filter(contact=conversation.contact).select_related(
-        "channel"
+    identities = (
+        Identity.in_workspace(member.workspace_id).filter(contact=conversation.contact).select_related("channel")
     )
     past = (
         Conversation.in_workspace(member.workspace_id)

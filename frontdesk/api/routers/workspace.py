@@ -17,13 +17,17 @@ router = Router(tags=["workspace"])
 def me(request: HttpRequest) -> MeOut:
     member = request_member(request)
     workspace = member.workspace
-    return MeOut(member=member_out(member), workspace=WorkspaceOut(id=workspace.pk, name=workspace.name, slug=workspace.slug))
+    return MeOut(
+        member=member_out(member), workspace=WorkspaceOut(id=workspace.pk, name=workspace.name, slug=workspace.slug)
+    )
 
 
 @router.get("/members", response=list[MemberOut])
 def list_members(request: HttpRequest) -> list[MemberOut]:
     member = request_member(request)
-    members = Member.in_workspace(member.workspace_id).filter(is_active=True).select_related("user").prefetch_related("teams")
+    members = (
+        Member.in_workspace(member.workspace_id).filter(is_active=True).select_related("user").prefetch_related("teams")
+    )
     return [member_out(m) for m in members.order_by("pk")]
 
 
@@ -47,4 +51,6 @@ def get_team(request: HttpRequest, team_id: int) -> TeamOut:
 @router.get("/labels", response=list[LabelOut])
 def list_labels(request: HttpRequest) -> list[LabelOut]:
     member = request_member(request)
-    return [LabelOut(id=label.pk, name=label.name, color=label.color) for label in Label.in_workspace(member.workspace_id)]
+    return [
+        LabelOut(id=label.pk, name=label.name, color=label.color) for label in Label.in_workspace(member.workspace_id)
+    ]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, Never
+from typing import Any, ClassVar, Never, Self
 
 from django.conf import settings
 from django.db import models
@@ -35,7 +35,7 @@ class AuditEntry(TenantModel):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    all_workspaces = AuditQuerySet.as_manager()  # type: ignore[assignment]
+    all_workspaces: ClassVar[models.Manager[Self]] = AuditQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         indexes = [

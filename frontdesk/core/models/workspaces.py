@@ -15,9 +15,7 @@ class Workspace(models.Model):
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     default_language = models.CharField(_("default language"), max_length=16, default="en")
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Hong_Kong")
-    reopen_window_days = models.PositiveIntegerField(
-        _("reopen resolved conversations within (days)"), default=7
-    )
+    reopen_window_days = models.PositiveIntegerField(_("reopen resolved conversations within (days)"), default=7)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -57,22 +55,16 @@ class Team(TenantModel):
 class Member(TenantModel):
     """A user's membership in one workspace, with a role and teams."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.AGENT)
-    teams = models.ManyToManyField(
-        Team, blank=True, related_name="members", through="TeamMembership"
-    )
+    teams = models.ManyToManyField(Team, blank=True, related_name="members", through="TeamMembership")
     is_active = models.BooleanField(_("active"), default=True)
     joined_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["workspace", "user"], name="member_unique_user"),
-            models.CheckConstraint(
-                condition=models.Q(role__in=[r.value for r in Role]), name="member_role_valid"
-            ),
+            models.CheckConstraint(condition=models.Q(role__in=[r.value for r in Role]), name="member_role_valid"),
         ]
         indexes = [models.Index(fields=["workspace", "role"], name="member_ws_role")]
 
