@@ -33,9 +33,7 @@ class Identity(TenantModel):
     """A contact's address on one channel: a phone number, a LINE user id, an email, a PSID."""
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identities")
-    channel = models.ForeignKey(
-        "frontdesk_channels.Channel", on_delete=models.CASCADE, related_name="identities"
-    )
+    channel = models.ForeignKey("frontdesk_channels.Channel", on_delete=models.CASCADE, related_name="identities")
     external_id = models.CharField(_("address on the channel"), max_length=255)
     display_name = models.CharField(_("name on the channel"), max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -43,9 +41,7 @@ class Identity(TenantModel):
     class Meta:
         verbose_name_plural = _("identities")
         constraints = [
-            models.UniqueConstraint(
-                fields=["channel", "external_id"], name="identity_unique_per_channel"
-            ),
+            models.UniqueConstraint(fields=["channel", "external_id"], name="identity_unique_per_channel"),
         ]
         indexes = [models.Index(fields=["workspace", "contact"], name="identity_ws_contact")]
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from frontdesk.conversations.models import Attachment, Conversation, Label
 from frontdesk.core.access import get_for_member
 from frontdesk.core.models import Member
-from frontdesk.conversations.models import Attachment, Conversation, Label
 
 
 def get_conversation_for_member(member: Member, conversation_id: Any) -> Conversation:

@@ -19,9 +19,7 @@ class Label(TenantModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["workspace", "name"], name="label_unique_name"),
-            models.CheckConstraint(
-                condition=models.Q(color__regex=r"^#[0-9a-fA-F]{6}$"), name="label_color_hex"
-            ),
+            models.CheckConstraint(condition=models.Q(color__regex=r"^#[0-9a-fA-F]{6}$"), name="label_color_hex"),
         ]
         ordering = ["name"]
 
@@ -47,19 +45,13 @@ class Priority(models.IntegerChoices):
 class Conversation(TenantModel):
     """One problem of one contact (a case), possibly spanning several channels."""
 
-    contact = models.ForeignKey(
-        "contacts.Contact", on_delete=models.CASCADE, related_name="conversations"
-    )
-    channel = models.ForeignKey(
-        "frontdesk_channels.Channel", on_delete=models.PROTECT, related_name="conversations"
-    )
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="conversations")
+    channel = models.ForeignKey("frontdesk_channels.Channel", on_delete=models.PROTECT, related_name="conversations")
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=ConversationStatus.choices, default=ConversationStatus.OPEN
     )
-    priority = models.PositiveSmallIntegerField(
-        _("priority"), choices=Priority.choices, default=Priority.NONE
-    )
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NONE)
     assignee = models.ForeignKey(
         "core.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_conversations"
     )
@@ -137,9 +129,7 @@ class Message(TenantModel):
     channel = models.ForeignKey(
         "frontdesk_channels.Channel", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    author = models.ForeignKey(
-        "core.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    author = models.ForeignKey("core.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     text = models.TextField(_("text"), blank=True)
     html = models.TextField(_("HTML"), blank=True)
     provider_message_id = models.CharField(max_length=255, blank=True)
