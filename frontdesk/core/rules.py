@@ -1,4 +1,4 @@
-"""Who may do what, as `rules` predicates over (user, object).
+"""Who may do what, as `rules` predicates over (user, object); loaded by rules' autodiscovery.
 
 Object checks take the member's workspace into account: a predicate given
 an object of another workspace is always false.
