@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 
 from frontdesk.core.models import Member, User
@@ -15,20 +17,25 @@ def active_memberships(user: User) -> list[Member]:
     )
 
 
-def current_member(request: HttpRequest) -> Member | None:
-    """The member row for the workspace chosen in this session, or the user's first one."""
-    user = request.user
+def member_for_user(user: Any, chosen_workspace_id: int | None) -> Member | None:
+    """The user's active member row in the chosen workspace, else in their first workspace."""
     if not user.is_authenticated or not user.is_active:
         return None
-    chosen = request.session.get(SESSION_KEY)
     queryset = Member.all_workspaces.filter(user=user, is_active=True).select_related("workspace", "user")
     member = None
-    if chosen is not None:
-        member = queryset.filter(workspace_id=chosen).first()
+    if chosen_workspace_id is not None:
+        member = queryset.filter(workspace_id=chosen_workspace_id).first()
     if member is None:
         member = queryset.order_by("workspace__name").first()
-        if member is not None:
-            request.session[SESSION_KEY] = member.workspace_id
+    return member
+
+
+def current_member(request: HttpRequest) -> Member | None:
+    """The member row for the workspace chosen in this session, or the user's first one."""
+    chosen = request.session.get(SESSION_KEY)
+    member = member_for_user(request.user, chosen)
+    if member is not None and member.workspace_id != chosen:
+        request.session[SESSION_KEY] = member.workspace_id
     return member
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from frontdesk.core.membership import SESSION_KEY
+from frontdesk.core.membership import SESSION_KEY, member_for_user
 from frontdesk.core.models import Member
 
 
@@ -38,11 +38,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     @database_sync_to_async
     def _member(self) -> Member | None:
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
+        if user is None:
             return None
         session = self.scope.get("session") or {}
-        members = Member.all_workspaces.filter(user=user, is_active=True)
-        chosen = session.get(SESSION_KEY)
-        if chosen is not None:
-            return members.filter(workspace_id=chosen).first()
-        return members.order_by("workspace__name").first()
+        return member_for_user(user, session.get(SESSION_KEY))

@@ -23,13 +23,18 @@ def test_openapi_document_is_published(client: Client, db: None) -> None:
     document = client.get("/api/v1/openapi.json").json()
     assert document["info"]["title"] == "Frontdesk API"
     assert "/api/v1/conversations" in document["paths"]
-    assert any("Bearer" in str(scheme) or "bearer" in str(scheme) for scheme in document["components"]["securitySchemes"].values())
+    assert any(
+        "Bearer" in str(scheme) or "bearer" in str(scheme)
+        for scheme in document["components"]["securitySchemes"].values()
+    )
 
 
 def test_conversations_are_filtered_and_paged_by_cursor(client: Client, agent: Member, headers: dict[str, str]) -> None:
     now = timezone.now()
     ids = [
-        make_conversation(agent.workspace, last_activity_at=now - timedelta(minutes=i), assignee=agent if i % 2 else None).pk
+        make_conversation(
+            agent.workspace, last_activity_at=now - timedelta(minutes=i), assignee=agent if i % 2 else None
+        ).pk
         for i in range(7)
     ]
     make_conversation(agent.workspace, status=ConversationStatus.RESOLVED)

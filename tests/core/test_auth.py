@@ -59,11 +59,11 @@ def test_nobody_can_sign_up_alone(client: Client, db: None) -> None:
     assert not User.objects.filter(email="new@example.com").exists()
 
 
-def test_password_reset_link_uses_the_public_url_and_works_once(client: Client, agent: Member, settings: object) -> None:
+def test_password_reset_link_uses_the_public_url_and_works_once(
+    client: Client, agent: Member, settings: object
+) -> None:
     settings.PUBLIC_URL = "https://support.example.com"  # type: ignore[attr-defined]
-    response = client.post(
-        "/accounts/password/reset/", {"email": agent.user.email}, headers={"host": "localhost"}
-    )
+    response = client.post("/accounts/password/reset/", {"email": agent.user.email}, headers={"host": "localhost"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     link = re.search(r"https?://\S+", mail.outbox[0].body)

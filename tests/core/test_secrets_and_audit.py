@@ -34,9 +34,11 @@ def test_secrets_survive_a_secret_key_rotation(workspace: Workspace, settings: o
     old_key = settings.SECRET_KEY  # type: ignore[attr-defined]
     with override_settings(SECRET_KEY="a-brand-new-key-" + "x" * 40, SECRET_KEY_FALLBACKS=[old_key]):
         assert Channel.in_workspace(workspace).get(pk=channel.pk).secrets == {"token": "abc"}
-    with override_settings(SECRET_KEY="an-unrelated-key-" + "y" * 40, SECRET_KEY_FALLBACKS=[]):
-        with pytest.raises(SecretDecryptionError):
-            Channel.in_workspace(workspace).get(pk=channel.pk)
+    with (
+        override_settings(SECRET_KEY="an-unrelated-key-" + "y" * 40, SECRET_KEY_FALLBACKS=[]),
+        pytest.raises(SecretDecryptionError),
+    ):
+        Channel.in_workspace(workspace).get(pk=channel.pk)
 
 
 def test_audit_log_is_append_only(workspace: Workspace) -> None:
