@@ -74,7 +74,7 @@ def test_conversation_page_shows_messages_notes_and_the_customer(client: Client,
     make_message(conversation, MessageKind.INBOUND, text="我的航班取消了")
     make_message(conversation, MessageKind.OUTBOUND, text="We are sorry, a refund is on its way.", author=agent)
     make_message(conversation, MessageKind.NOTE, text="Checked with finance", author=agent)
-    make_message(conversation, MessageKind.INBOUND, text="", html='<p>Thanks<script>alert(1)</script></p>')
+    make_message(conversation, MessageKind.INBOUND, text="", html="<p>Thanks<script>alert(1)</script></p>")
     client.force_login(agent.user)
     page = client.get(f"/inbox/conversations/{conversation.pk}/").content.decode()
     for text in ["Refund for CX123", "我的航班取消了", "a refund is on its way", "Checked with finance", "Gold"]:
