@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 PROBE = """
 import json, django
@@ -30,7 +31,7 @@ print(json.dumps(result))
 """
 
 
-def probe(tmp_path: Path, **env: str) -> dict[str, object]:
+def probe(tmp_path: Path, **env: str) -> dict[str, Any]:
     environment = {
         key: value
         for key, value in os.environ.items()
@@ -51,7 +52,7 @@ def test_embedded_mode_uses_sqlite_in_wal_mode_and_in_process_services(tmp_path:
     assert config["foreign_keys"] == 1
     assert config["busy_timeout"] == 20000
     assert config["layer"] == "channels.layers.InMemoryChannelLayer"
-    assert config["cache"].endswith("LocMemCache")  # type: ignore[union-attr]
+    assert config["cache"].endswith("LocMemCache")
     assert config["tasks"] == "django_tasks_db.DatabaseBackend"
     assert (tmp_path / "secret_key").read_text().strip(), "a secret key is generated and kept"
     assert probe(tmp_path) == config, "the generated key and settings are stable across restarts"
@@ -68,7 +69,7 @@ def test_scale_out_mode_uses_postgresql_with_a_pool_and_redis(tmp_path: Path) ->
     assert config["engine"] == "django.db.backends.postgresql"
     assert config["pool"] is True
     assert config["cache"] == "django.core.cache.backends.redis.RedisCache"
-    assert config["layer"].startswith("channels_redis.")  # type: ignore[union-attr]
+    assert config["layer"].startswith("channels_redis.")
     assert config["secure_cookie"] is True
     assert not (tmp_path / "secret_key").exists()
 

@@ -41,7 +41,9 @@ def test_conversations_are_filtered_and_paged_by_cursor(client: Client, agent: M
     seen: list[int] = []
     cursor = None
     while True:
-        query = {"status": "open", "limit": 3} | ({"cursor": cursor} if cursor else {})
+        query: dict[str, str | int] = {"status": "open", "limit": 3}
+        if cursor:
+            query["cursor"] = cursor
         page = client.get("/api/v1/conversations", query, headers=headers).json()
         seen += [item["id"] for item in page["items"]]
         cursor = page["next_cursor"]

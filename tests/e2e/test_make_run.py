@@ -1,0 +1,163 @@
+"""The product as `make run` starts it: seeded demo, all roles, a real browser signing in."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+from frontdesk.demo import DEMO_AGENT_EMAIL, DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def product_env(var_dir: Path) -> Iterator[dict[str, str]]:
+    """Embedded mode; in the scale-out pass, a fresh PostgreSQL database and the test Redis."""
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("FRONTDESK_")}
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    environment |= {"FRONTDESK_VAR_DIR": str(var_dir), "PYTHONUNBUFFERED": "1"}
+    database_url = os.environ.get("FRONTDESK_DATABASE_URL")
+    if not database_url:
+        yield environment
+        return
+    name = f"frontdesk_e2e_{os.getpid()}"
+    admin_dsn = database_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_dsn, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield environment | {
+            "FRONTDESK_DATABASE_URL": database_url.rsplit("/", 1)[0] + "/" + name,
+            "FRONTDESK_REDIS_URL": os.environ["FRONTDESK_REDIS_URL"],
+        }
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def frontdesk(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "frontdesk.cli", *args], env=env, capture_output=True, text=True, check=True, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def running_product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with product_env(tmp_path_factory.mktemp("product")) as env:
+        yield from serve(env)
+
+
+def serve(env: dict[str, str]) -> Iterator[str]:
+    frontdesk("migrate", "--no-input", env=env)
+    seeded = frontdesk("seed-demo", "--if-empty", env=env)
+    assert DEMO_AGENT_EMAIL in seeded.stdout, "seed-demo prints how to sign in"
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "frontdesk.cli", "run", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail(f"frontdesk run did not serve within 60 s:\n{process.communicate()[0]}")
+    yield base
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 720})
+        yield context.new_page()
+        browser.close()
+
+
+def sign_in(page: Page, base: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=login]", DEMO_AGENT_EMAIL)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/inbox/")
+
+
+def test_demo_agent_signs_in_and_works_through_demo_conversations(running_product: str, page: Page) -> None:
+    base = running_product
+    csp_violations: list[str] = []
+    page.on(
+        "console", lambda message: csp_violations.append(message.text) if "Content Security" in message.text else None
+    )
+    page.goto(f"{base}/")
+    assert page.url.startswith(f"{base}/accounts/login/")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "login-en.png"))
+    sign_in(page, base)
+    rows = page.locator("[data-testid=conversation-list] li")
+    assert rows.count() > 10, "the demo agent sees the demo conversations"
+    assert page.locator("[data-testid=workspace-name]").inner_text() in {"Harbour Shop", "Skyward Airlines"}
+    page.screenshot(path=str(SCREENSHOTS / "inbox-en.png"))
+
+    subject = rows.first.locator(".contact-name").inner_text()
+    rows.first.locator("a").click()
+    page.wait_for_url(f"{base}/inbox/conversations/*/")
+    assert subject in page.locator("aside.sidebar h2").inner_text()
+    assert page.locator("[data-testid=messages] li.message").count() >= 2
+    page.screenshot(path=str(SCREENSHOTS / "conversation-en.png"))
+
+    page.goto(f"{base}/workspaces/")
+    page.get_by_role("button", name="Skyward Airlines").click()
+    page.wait_for_url(f"{base}/inbox/")
+    assert page.locator("[data-testid=workspace-name]").inner_text() == "Skyward Airlines"
+    assert csp_violations == []
+
+
+def test_agent_reads_the_inbox_in_traditional_chinese(running_product: str, page: Page) -> None:
+    base = running_product
+    sign_in(page, base)
+    page.goto(f"{base}/settings/profile/")
+    page.select_option("select[name=language]", "zh-hant")
+    page.click("form.stacked button[type=submit]")
+    page.goto(f"{base}/inbox/")
+    assert "收件匣" in page.locator("header.topbar").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "inbox-zh-hant.png"))
+    page.locator("[data-testid=conversation-list] li a").first.click()
+    page.screenshot(path=str(SCREENSHOTS / "conversation-zh-hant.png"))
+    page.goto(f"{base}/settings/profile/")
+    page.select_option("select[name=language]", "en")
+    page.click("form.stacked button[type=submit]")
