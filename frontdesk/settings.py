@@ -238,6 +238,7 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
 }
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = _public.scheme
+MFA_ADAPTER = "frontdesk.core.accounts.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Frontdesk"
 PASSWORD_RESET_TIMEOUT = 60 * 60

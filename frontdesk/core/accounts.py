@@ -3,8 +3,11 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.http import HttpRequest
+
+from frontdesk.core.crypto import decrypt_json, encrypt_json
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -21,3 +24,13 @@ class AccountAdapter(DefaultAccountAdapter):
         path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
         path = path.replace("UID-KEY", quote(key))
         return settings.PUBLIC_URL + path
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """Two-factor secrets (TOTP keys) are stored encrypted, like channel credentials."""
+
+    def encrypt(self, text: str) -> str:
+        return encrypt_json(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return str(decrypt_json(encrypted_text))

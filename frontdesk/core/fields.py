@@ -1,13 +1,19 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
 from frontdesk.core.crypto import decrypt_json, encrypt_json
 
 
-class EncryptedJSONField(models.TextField):  # type: ignore[type-arg]
+if TYPE_CHECKING:
+    _EncryptedBase = models.TextField[dict[str, Any], dict[str, Any]]
+else:
+    _EncryptedBase = models.TextField
+
+
+class EncryptedJSONField(_EncryptedBase):
     """A JSON object stored encrypted (Fernet); the database only ever sees ciphertext."""
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
