@@ -46,7 +46,7 @@ class Conversation(TenantModel):
     """One problem of one contact (a case), possibly spanning several channels."""
 
     contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="conversations")
-    channel = models.ForeignKey("frontdesk_channels.Channel", on_delete=models.PROTECT, related_name="conversations")
+    channel = models.ForeignKey("frontdesk_channels.Channel", on_delete=models.RESTRICT, related_name="conversations")
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=ConversationStatus.choices, default=ConversationStatus.OPEN
@@ -127,7 +127,7 @@ class Message(TenantModel):
     kind = models.CharField(_("kind"), max_length=16, choices=MessageKind.choices)
     # The channel it arrived on or leaves by; a note has none.
     channel = models.ForeignKey(
-        "frontdesk_channels.Channel", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "frontdesk_channels.Channel", on_delete=models.RESTRICT, null=True, blank=True, related_name="+"
     )
     author = models.ForeignKey("core.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     text = models.TextField(_("text"), blank=True)

@@ -106,9 +106,6 @@ def delete_demo_workspaces() -> int:
     workspaces = Workspace.objects.filter(slug__in=DEMO_WORKSPACE_SLUGS)
     count = workspaces.count()
     with transaction.atomic():
-        # Messages and conversations protect their channel, so they go first.
-        Message.all_workspaces.filter(workspace__in=workspaces).delete()
-        Conversation.all_workspaces.filter(workspace__in=workspaces).delete()
         workspaces.delete()
         domains = Q()
         for domain in DEMO_EMAIL_DOMAINS:

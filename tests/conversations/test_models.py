@@ -76,3 +76,17 @@ def test_attachments_are_typed_by_content_and_limited_in_size(workspace: Workspa
     with override_settings(FRONTDESK_MAX_ATTACHMENT_BYTES=1000), pytest.raises(AttachmentRejected):
         store_attachment(message, "big.bin", b"x" * 1001)
     assert message.attachments.count() == 3
+
+
+def test_a_channel_with_history_cannot_be_deleted_but_its_workspace_can(workspace: Workspace) -> None:
+    from django.db.models import RestrictedError
+
+    from frontdesk.conversations.models import Conversation, Message
+
+    conversation = make_conversation(workspace)
+    make_message(conversation)
+    with pytest.raises(RestrictedError), transaction.atomic():
+        conversation.channel.delete()
+    workspace.delete()
+    assert not Conversation.in_workspace(workspace.pk).exists()
+    assert not Message.in_workspace(workspace.pk).exists()

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='conversation',
             name='channel',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='conversations', to='frontdesk_channels.channel'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='conversations', to='frontdesk_channels.channel'),
         ),
         migrations.AddField(
             model_name='conversation',
@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='message',
             name='channel',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='frontdesk_channels.channel'),
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='+', to='frontdesk_channels.channel'),
         ),
         migrations.AddField(
             model_name='message',
