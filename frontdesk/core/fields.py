@@ -6,7 +6,6 @@ from django.db import models
 
 from frontdesk.core.crypto import decrypt_json, encrypt_json
 
-
 if TYPE_CHECKING:
     _EncryptedBase = models.TextField[dict[str, Any], dict[str, Any]]
 else:

@@ -87,6 +87,7 @@ def test_a_channel_with_history_cannot_be_deleted_but_its_workspace_can(workspac
     make_message(conversation)
     with pytest.raises(RestrictedError), transaction.atomic():
         conversation.channel.delete()
+    workspace_id = workspace.pk
     workspace.delete()
-    assert not Conversation.in_workspace(workspace.pk).exists()
-    assert not Message.in_workspace(workspace.pk).exists()
+    assert not Conversation.in_workspace(workspace_id).exists()
+    assert not Message.in_workspace(workspace_id).exists()
