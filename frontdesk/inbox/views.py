@@ -71,7 +71,8 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
 def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
     member = request.member  # type: ignore[attr-defined]
     conversation = get_conversation_for_member(member, conversation_id)
-    messages = (
+    # Not "messages": that name belongs to Django's flash messages in templates.
+    timeline = (
         Message.in_workspace(member.workspace_id)
         .filter(conversation=conversation)
         .select_related("author__user", "channel")
@@ -92,7 +93,7 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
         "inbox/conversation_detail.html",
         {
             "conversation": conversation,
-            "messages": messages,
+            "timeline": timeline,
             "identities": identities,
             "past_conversations": past,
             "labels": conversation.labels.all(),

@@ -18,6 +18,8 @@ def test_login_page_is_served_with_security_headers(client: Client, db: None) ->
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
+    stylesheet = client.get("/static/frontdesk/app.css")
+    assert stylesheet.status_code == 200 and stylesheet.headers["Content-Type"].startswith("text/css")
 
 
 def test_member_signs_in_with_email_and_password_and_reaches_the_inbox(client: Client, agent: Member) -> None:

@@ -128,6 +128,8 @@ def test_demo_agent_signs_in_and_works_through_demo_conversations(running_produc
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "login-en.png"))
     sign_in(page, base)
+    topbar_colour = page.locator("header.topbar").evaluate("element => getComputedStyle(element).backgroundColor")
+    assert topbar_colour == "rgb(17, 24, 39)", "the stylesheet is served and applied"
     rows = page.locator("[data-testid=conversation-list] li")
     assert rows.count() > 10, "the demo agent sees the demo conversations"
     assert page.locator("[data-testid=workspace-name]").inner_text() in {"Harbour Shop", "Skyward Airlines"}

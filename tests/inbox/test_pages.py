@@ -80,6 +80,7 @@ def test_conversation_page_shows_messages_notes_and_the_customer(client: Client,
     for text in ["Refund for CX123", "我的航班取消了", "a refund is on its way", "Checked with finance", "Gold"]:
         assert text in page
     assert "message-note" in page
+    assert 'class="flash"' not in page, "messages of the conversation are not flash messages"
     assert "<script>alert(1)</script>" not in page and "<p>Thanks</p>" in page
 
 
