@@ -1,4 +1,5 @@
 from frontdesk.core.models.audit import AuditEntry
+from frontdesk.core.models.scheduling import ScheduledRun
 from frontdesk.core.models.tenancy import TenantModel, TenantQuerySet
 from frontdesk.core.models.tokens import ApiToken
 from frontdesk.core.models.users import User
@@ -9,6 +10,7 @@ __all__ = [
     "AuditEntry",
     "Member",
     "Role",
+    "ScheduledRun",
     "Team",
     "TeamMembership",
     "TenantModel",

@@ -1,0 +1,60 @@
+"""Background jobs of conversations."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
+
+from frontdesk.conversations.models import Conversation, ConversationStatus
+from frontdesk.core.audit import record
+from frontdesk.core.scheduler import periodic
+
+# How late a snoozed conversation may come back. The variable exists so the
+# end-to-end test does not wait a minute.
+SNOOZE_WAKE_INTERVAL = timedelta(seconds=float(os.environ.get("FRONTDESK_SNOOZE_WAKE_SECONDS", "60")))
+BATCH_SIZE = 500
+
+
+@periodic(every=SNOOZE_WAKE_INTERVAL)
+@task(queue_name="scheduled")
+def wake_snoozed_conversations() -> int:
+    """Reopen every snoozed conversation whose snooze has run out; return how many."""
+    woken = 0
+    while True:
+        batch = _wake_batch(timezone.now())
+        woken += batch
+        if batch < BATCH_SIZE:
+            return woken
+
+
+def _wake_batch(now: datetime) -> int:
+    with transaction.atomic():
+        # The row lock (PostgreSQL) makes an agent's concurrent change wait,
+        # and skip_locked lets a second copy of this job take other rows.
+        due = list(
+            Conversation.all_workspaces.select_for_update(skip_locked=True)
+            .filter(status=ConversationStatus.SNOOZED, snoozed_until__lte=now)
+            .only("pk", "workspace_id", "snoozed_until")
+            .order_by("snoozed_until", "pk")[:BATCH_SIZE]
+        )
+        if not due:
+            return 0
+        Conversation.all_workspaces.filter(pk__in=[conversation.pk for conversation in due]).update(
+            status=ConversationStatus.OPEN, snoozed_until=None, last_activity_at=now
+        )
+        for conversation in due:
+            snoozed_until = conversation.snoozed_until
+            record(
+                conversation.workspace_id,
+                "conversation.unsnoozed",
+                conversation,
+                changes={
+                    "status": [ConversationStatus.SNOOZED.value, ConversationStatus.OPEN.value],
+                    "snoozed_until": [snoozed_until.isoformat() if snoozed_until else None, None],
+                },
+            )
+    return len(due)
