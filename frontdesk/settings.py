@@ -319,3 +319,5 @@ LOGGING = {
 # --- Frontdesk --------------------------------------------------------------
 
 FRONTDESK_SCHEDULER_TICK_SECONDS = float(os.environ.get("FRONTDESK_SCHEDULER_TICK", "5"))
+# How often snoozed conversations are checked for waking (the tests shorten it).
+FRONTDESK_SNOOZE_WAKE_SECONDS = float(os.environ.get("FRONTDESK_SNOOZE_WAKE_SECONDS", "60"))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
@@ -13,9 +13,8 @@ from frontdesk.conversations.models import Conversation, ConversationStatus
 from frontdesk.core.audit import record
 from frontdesk.core.scheduler import periodic
 
-# How late a snoozed conversation may come back. The variable exists so the
-# end-to-end test does not wait a minute.
-SNOOZE_WAKE_INTERVAL = timedelta(seconds=float(os.environ.get("FRONTDESK_SNOOZE_WAKE_SECONDS", "60")))
+# How late a snoozed conversation may come back.
+SNOOZE_WAKE_INTERVAL = timedelta(seconds=settings.FRONTDESK_SNOOZE_WAKE_SECONDS)
 BATCH_SIZE = 500
 
 

@@ -6,8 +6,11 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import translation
 
 from frontdesk.core.crypto import decrypt_json, encrypt_json
+from frontdesk.core.middleware import SUPPORTED_LANGUAGES
+from frontdesk.core.models import User
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -34,3 +37,10 @@ class MFAAdapter(DefaultMFAAdapter):
 
     def decrypt(self, encrypted_text: str) -> str:
         return str(decrypt_json(encrypted_text))
+
+
+def use_members_language_from_sign_in(sender: object, request: HttpRequest, user: User, **kwargs: object) -> None:
+    """The 'signed in' notice and everything after it speak the member's own language."""
+    if user.language in SUPPORTED_LANGUAGES:
+        translation.activate(user.language)
+        request.LANGUAGE_CODE = user.language

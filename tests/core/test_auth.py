@@ -85,6 +85,13 @@ def test_password_reset_link_uses_the_public_url_and_works_once(
     assert again.status_code in {200, 302}
 
 
+def test_sign_in_notice_uses_the_members_language(client: Client, workspace: object) -> None:
+    member = make_member(workspace, user=make_user(language="zh-hant"))  # type: ignore[arg-type]
+    response = client.post("/accounts/login/", {"login": member.user.email, "password": PASSWORD}, follow=True)
+    notices = [str(message) for message in response.context["messages"]]
+    assert notices and "Successfully signed in" not in notices[0]
+
+
 @pytest.mark.parametrize("language,expected", [("zh-hant", "收件匣"), ("zh-hans", "收件箱"), ("en", "Inbox")])
 def test_pages_speak_the_members_language(client: Client, workspace: object, language: str, expected: str) -> None:
     member = make_member(workspace, user=make_user(language=language))  # type: ignore[arg-type]
