@@ -57,6 +57,7 @@ def test_user_without_workspace_is_told_so(client: Client, db: None) -> None:
 
 
 def test_nobody_can_sign_up_alone(client: Client, db: None) -> None:
+    assert "/accounts/signup/" not in client.get("/accounts/login/").content.decode()
     client.post("/accounts/signup/", {"email": "new@example.com", "password1": PASSWORD, "password2": PASSWORD})
     assert not User.objects.filter(email="new@example.com").exists()
 
