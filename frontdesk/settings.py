@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.usersessions",
     "frontdesk.core",
     "frontdesk.channels",
     "frontdesk.contacts",
@@ -100,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "frontdesk.core.middleware.CurrentMemberMiddleware",
 ]
 
@@ -242,6 +244,8 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = _public.scheme
 MFA_ADAPTER = "frontdesk.core.accounts.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Frontdesk"
+# Members see where they are signed in and can sign out other devices.
+USERSESSIONS_TRACK_ACTIVITY = True
 PASSWORD_RESET_TIMEOUT = 60 * 60
 
 SESSION_COOKIE_HTTPONLY = True

@@ -11,4 +11,5 @@ urlpatterns = [
     path("settings/tokens/", views.api_tokens, name="api-tokens"),
     path("settings/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api-token-revoke"),
     path("team/", views.team_directory, name="team-directory"),
+    path("settings/audit/", views.audit_log, name="audit-log"),
 ]

@@ -1,9 +1,10 @@
-"""Account-level pages: workspace choice, profile, API tokens, the team directory, health."""
+"""Account-level pages: workspace choice, profile, API tokens, the team directory, the audit log, health."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -14,7 +15,7 @@ from frontdesk.core.access import get_api_token_for_member
 from frontdesk.core.decorators import member_required
 from frontdesk.core.forms import ApiTokenForm, ProfileForm
 from frontdesk.core.membership import active_memberships, choose_workspace
-from frontdesk.core.models import ApiToken, Member, Team
+from frontdesk.core.models import ApiToken, AuditEntry, Member, Team
 from frontdesk.core.tokens import issue_token, revoke_token
 
 
@@ -76,6 +77,20 @@ def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     revoke_token(api_token, actor=member)
     messages.success(request, _("The token was revoked."))
     return redirect("core:api-tokens")
+
+
+@require_GET
+@member_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    member: Member = request.member  # type: ignore[attr-defined]
+    if not member.user.has_perm("core.view_audit", member.workspace):
+        raise Http404
+    entries = AuditEntry.in_workspace(member.workspace_id).select_related("actor")
+    action = request.GET.get("action", "").strip()
+    if action:
+        entries = entries.filter(action__startswith=action)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(request, "core/audit_log.html", {"page": page, "action": action})
 
 
 @require_GET

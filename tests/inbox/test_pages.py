@@ -111,3 +111,16 @@ def test_member_switches_between_their_workspaces(client: Client, agent: Member,
     assert "In the second shop" in client.get("/inbox/").content.decode()
     stranger = Workspace.objects.create(name="Stranger", slug="stranger")
     assert client.post(f"/workspaces/{stranger.pk}/switch/").status_code == 404
+
+
+def test_times_are_shown_in_the_members_time_zone(client: Client, workspace: Workspace) -> None:
+    from datetime import UTC, datetime
+
+    from tests.factories import make_user
+
+    conversation = make_conversation(workspace)
+    make_message(conversation, text="late flight", created_at=datetime(2026, 11, 2, 23, 30, tzinfo=UTC))
+    taipei = make_member(workspace, user=make_user(language="en", time_zone="Asia/Taipei"))
+    client.force_login(taipei.user)
+    page = client.get(f"/inbox/conversations/{conversation.pk}/").content.decode()
+    assert "2026-11-03T07:30:00+08:00" in page, "23:30 UTC is 07:30 the next morning in Taipei"
