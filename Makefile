@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export FRONTDESK_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/frontdesk
 export FRONTDESK_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint typecheck pytest pytest-sqlite pytest-postgres lock messages clean
+.PHONY: system-packages run test lint typecheck pytest pytest-sqlite pytest-postgres lock messages clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "No Python >= 3.12 found" >&2; exit 1; }
@@ -26,7 +26,10 @@ run: $(VENV)/.installed-run
 	$(BIN)/frontdesk seed-demo --if-empty
 	$(BIN)/frontdesk run
 
-test: $(VENV)/.installed-dev lint typecheck pytest
+test: system-packages $(VENV)/.installed-dev lint typecheck pytest
+
+system-packages:
+	@scripts/system-packages
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
