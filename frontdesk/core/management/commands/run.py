@@ -80,7 +80,10 @@ class Command(BaseCommand):
         if User.objects.filter(email=DEMO_AGENT_EMAIL).exists():
             return f"Sign in as {DEMO_AGENT_EMAIL} (agent) or {DEMO_ADMIN_EMAIL} (admin), password {DEMO_PASSWORD}."
         if not User.objects.exists():
-            return "No accounts yet: `frontdesk seed-demo` adds demo workspaces, `frontdesk createsuperuser` a user."
+            return (
+                "No accounts yet: `frontdesk seed-demo` adds demo workspaces, "
+                "`frontdesk create-admin --email you@example.com` your own."
+            )
         return "Sign in with your account."
 
 
