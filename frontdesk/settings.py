@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "frontdesk.channels",
     "frontdesk.contacts",
     "frontdesk.conversations",
+    "frontdesk.pipeline",
     "frontdesk.inbox",
     "frontdesk.api",
 ]

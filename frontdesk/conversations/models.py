@@ -133,6 +133,9 @@ class Message(TenantModel):
     text = models.TextField(_("text"), blank=True)
     html = models.TextField(_("HTML"), blank=True)
     provider_message_id = models.CharField(max_length=255, blank=True)
+    # Structured parts beyond text: location, contact card, reply-to, interactive
+    # answer, attachments still to download, the business context passed in.
+    metadata = models.JSONField(default=dict, blank=True)
     status = models.CharField(_("delivery status"), max_length=16, choices=DeliveryStatus.choices)
     status_reason = models.CharField(_("reason"), max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
