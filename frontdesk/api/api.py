@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -33,6 +35,16 @@ def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> H
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return _error(request, 422, "The request is not valid.", errors=exc.errors)
+
+
+@api.exception_handler(DjangoValidationError)
+def on_domain_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    return _error(request, 422, " ".join(exc.messages))
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _error(request, 403, str(exc) or "You may not do that.")
 
 
 @api.exception_handler(HttpError)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from ninja import Schema
 
@@ -119,3 +120,35 @@ class ConversationPage(Schema):
 class MessagePage(Schema):
     items: list[MessageOut]
     next_cursor: str | None
+
+
+class ContactIn(Schema):
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    language: str = ""
+    attributes: dict[str, object] = {}
+
+
+class ContactPatch(Schema):
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    language: str | None = None
+    attributes: dict[str, object] | None = None
+
+
+class ConversationPatch(Schema):
+    """Only the fields sent are changed; send ``null`` to clear assignee or team."""
+
+    status: str | None = None
+    snoozed_until: datetime | None = None
+    priority: int | None = None
+    assignee_id: int | None = None
+    team_id: int | None = None
+    labels: list[str] | None = None
+
+
+class NoteIn(Schema):
+    kind: Literal["note"]
+    text: str

@@ -9,9 +9,11 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
+from frontdesk.api.serializers import conversation_out
 from frontdesk.conversations.models import Conversation, ConversationStatus
 from frontdesk.core.audit import record
 from frontdesk.core.scheduler import periodic
+from frontdesk.pipeline.events import publish
 
 # How late a snoozed conversation may come back.
 SNOOZE_WAKE_INTERVAL = timedelta(seconds=settings.FRONTDESK_SNOOZE_WAKE_SECONDS)
@@ -54,6 +56,17 @@ def _wake_batch(now: datetime) -> int:
                 changes={
                     "status": [ConversationStatus.SNOOZED.value, ConversationStatus.OPEN.value],
                     "snoozed_until": [snoozed_until.isoformat() if snoozed_until else None, None],
+                },
+            )
+        # Agents' screens move the woken conversations back into the open list.
+        woken = Conversation.all_workspaces.filter(pk__in=[c.pk for c in due]).prefetch_related("labels")
+        for conversation in woken:
+            publish(
+                "conversation.updated",
+                conversation.workspace_id,
+                {
+                    "conversation": conversation_out(conversation).model_dump(mode="json"),
+                    "changes": {"status": [ConversationStatus.SNOOZED.value, ConversationStatus.OPEN.value]},
                 },
             )
     return len(due)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -70,3 +71,23 @@ def test_each_woken_conversation_is_audited_in_its_workspace(workspace: Workspac
     assert entry.object_id == str(conversation.pk)
     assert entry.actor is None
     assert entry.changes == {"status": ["snoozed", "open"], "snoozed_until": [until.isoformat(), None]}
+
+
+def test_woken_conversations_are_announced_to_agents(
+    workspace: Workspace, django_capture_on_commit_callbacks: Any
+) -> None:
+    from frontdesk.pipeline.events import _subscribers
+
+    received: list[Any] = []
+    _subscribers["test"] = received.append
+    try:
+        due = make_conversation(
+            workspace, status=ConversationStatus.SNOOZED, snoozed_until=timezone.now() - timedelta(minutes=1)
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            wake_snoozed_conversations.call()
+    finally:
+        del _subscribers["test"]
+    assert [(e.type, e.payload["conversation"]["id"], e.payload["conversation"]["status"]) for e in received] == [
+        ("conversation.updated", due.pk, "open")
+    ]

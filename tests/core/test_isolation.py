@@ -15,9 +15,10 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from frontdesk.contacts.models import Contact
 from frontdesk.conversations.attachments import store_attachment
-from frontdesk.conversations.models import ConversationLabel, MessageKind
-from frontdesk.core.models import ApiToken, Member, Role, Workspace
+from frontdesk.conversations.models import Conversation, ConversationLabel, Message, MessageKind
+from frontdesk.core.models import ApiToken, AuditEntry, Member, Role, Workspace
 from frontdesk.core.tokens import issue_token
 from tests.factories import (
     make_channel,
@@ -120,8 +121,13 @@ def request_as(client: Client, tenant: Tenant, method: str, path: str) -> Any:
     session = client.session
     session["frontdesk_workspace_id"] = tenant.workspace.pk
     session.save()
-    headers = {"Authorization": f"Bearer {tenant.token}"} if path.startswith("/api/") else {}
-    return getattr(client, method)(path, headers=headers)
+    if path.startswith("/api/"):
+        # A body every API write accepts, so a refusal comes from the id, not from validation.
+        body = {"kind": "note", "text": "probe", "name": "probe"}
+        return getattr(client, method)(
+            path, data=body, content_type="application/json", headers={"Authorization": f"Bearer {tenant.token}"}
+        )
+    return getattr(client, method)(path)
 
 
 def body_of(response: Any) -> bytes:
@@ -140,7 +146,7 @@ def test_every_route_refuses_other_workspaces_objects(tenants: tuple[Tenant, Ten
         assert not unknown, f"{source} takes {unknown}: teach this test which object that is"
         path = fill(source, {**NON_TENANT_PARAMETERS, **beta.objects})
         takes_tenant_id = any(p in beta.objects for p in parameters)
-        for method in ("get", "post"):
+        for method in ("get", "post", "patch"):
             response = request_as(client, alpha, method, path)
             body = body_of(response)
             assert MARKER.encode() not in body, f"{method.upper()} {path} leaked another workspace's data"
@@ -166,9 +172,14 @@ def test_other_workspaces_ids_answer_exactly_like_missing_ids(tenants: tuple[Ten
 
 def test_cross_workspace_requests_change_nothing(tenants: tuple[Tenant, Tenant], client: Client) -> None:
     alpha, beta = tenants
+    before = {model: model.in_workspace(beta.workspace).count() for model in (Message, Contact, AuditEntry)}
     for source, parameters in all_routes():
         if parameters and all(p in beta.objects for p in parameters):
-            request_as(client, alpha, "post", fill(source, beta.objects))
+            for method in ("post", "patch"):
+                request_as(client, alpha, method, fill(source, beta.objects))
+    assert {model: model.in_workspace(beta.workspace).count() for model in before} == before
+    conversation = Conversation.in_workspace(beta.workspace).get(pk=beta.objects["conversation_id"])
+    assert conversation.subject == f"Subject {MARKER}" and conversation.status == "open"
     token = ApiToken.all_workspaces.get(pk=beta.objects["token_id"])
     assert token.revoked_at is None
     # Switching into a workspace one is not a member of is refused.

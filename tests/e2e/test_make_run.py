@@ -2,64 +2,24 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
 from frontdesk.demo import DEMO_AGENT_EMAIL, DEMO_PASSWORD
+from tests.running import free_port, frontdesk, product_env
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def product_env(var_dir: Path) -> Iterator[dict[str, str]]:
-    """Embedded mode; in the scale-out pass, a fresh PostgreSQL database and the test Redis."""
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("FRONTDESK_")}
-    environment.pop("DJANGO_SETTINGS_MODULE", None)
-    environment |= {"FRONTDESK_VAR_DIR": str(var_dir), "PYTHONUNBUFFERED": "1"}
-    database_url = os.environ.get("FRONTDESK_DATABASE_URL")
-    if not database_url:
-        yield environment
-        return
-    name = f"frontdesk_e2e_{os.getpid()}"
-    admin_dsn = database_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_dsn, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield environment | {
-            "FRONTDESK_DATABASE_URL": database_url.rsplit("/", 1)[0] + "/" + name,
-            "FRONTDESK_REDIS_URL": os.environ["FRONTDESK_REDIS_URL"],
-        }
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def frontdesk(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "frontdesk.cli", *args], env=env, capture_output=True, text=True, check=True, timeout=300
-    )
 
 
 @pytest.fixture(scope="module")

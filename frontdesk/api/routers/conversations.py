@@ -1,15 +1,27 @@
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import Prefetch
-from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from django.http import Http404, HttpRequest
+from ninja import Query, Router, Schema, Status
+from ninja.errors import HttpError
 
 from frontdesk.api.auth import request_member
 from frontdesk.api.pagination import PageParams, paginate
-from frontdesk.api.schemas import ConversationOut, ConversationPage, ErrorOut, MessagePage
+from frontdesk.api.schemas import (
+    ConversationOut,
+    ConversationPage,
+    ConversationPatch,
+    ErrorOut,
+    MessageOut,
+    MessagePage,
+    NoteIn,
+)
 from frontdesk.api.serializers import conversation_out, message_out
+from frontdesk.conversations import actions
 from frontdesk.conversations.access import get_conversation_for_member
-from frontdesk.conversations.models import Conversation, ConversationStatus, Label, Message
+from frontdesk.conversations.models import Conversation, ConversationStatus, Label, Message, Priority
+from frontdesk.core.access import get_member_for_member, get_team_for_member
 
 router = Router(tags=["conversations"])
 
@@ -66,3 +78,63 @@ def list_messages(request: HttpRequest, conversation_id: int, page: Query[PagePa
     )
     rows, next_cursor = paginate(messages, page, order=("created_at", "id"))
     return MessagePage(items=[message_out(m) for m in rows], next_cursor=next_cursor)
+
+
+@router.patch("/{conversation_id}", response={200: ConversationOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def update_conversation(request: HttpRequest, conversation_id: int, body: ConversationPatch) -> ConversationOut:
+    """Change status (with ``snoozed_until`` to snooze), priority, assignee, team or labels."""
+    member = request_member(request)
+    conversation = get_conversation_for_member(member, conversation_id)
+    if not member.user.has_perm("conversations.change_conversation", conversation):
+        raise HttpError(403, "You may not change this conversation.")
+    sent = body.model_fields_set
+    # Every referenced id is looked up in the caller's workspace first, so a
+    # foreign id changes nothing and reads like a missing one.
+    try:
+        assignee = get_member_for_member(member, body.assignee_id) if body.assignee_id is not None else None
+    except Http404:
+        raise HttpError(422, "Unknown assignee.") from None
+    try:
+        team = get_team_for_member(member, body.team_id) if body.team_id is not None else None
+    except Http404:
+        raise HttpError(422, "Unknown team.") from None
+    labels = None
+    if body.labels is not None:
+        labels = list(Label.in_workspace(member.workspace_id).filter(name__in=body.labels))
+        missing = set(body.labels) - {label.name for label in labels}
+        if missing:
+            raise HttpError(422, f"Unknown labels: {', '.join(sorted(missing))}.")
+    status = None
+    if "status" in sent:
+        try:
+            status = ConversationStatus(body.status or "")
+        except ValueError:
+            raise HttpError(422, "Unknown status.") from None
+    priority = None
+    if "priority" in sent:
+        try:
+            priority = Priority(body.priority if body.priority is not None else -1)
+        except ValueError:
+            raise HttpError(422, "Unknown priority.") from None
+
+    with transaction.atomic():
+        if status is not None:
+            conversation = actions.set_status(conversation, status, actor=member, snoozed_until=body.snoozed_until)
+        if priority is not None:
+            conversation = actions.set_priority(conversation, priority, actor=member)
+        if "assignee_id" in sent:
+            conversation = actions.assign(conversation, assignee, actor=member)
+        if "team_id" in sent:
+            conversation = actions.set_team(conversation, team, actor=member)
+        if labels is not None:
+            conversation = actions.set_labels(conversation, labels, actor=member)
+    return conversation_out(get_conversation_for_member(member, conversation_id))
+
+
+@router.post("/{conversation_id}/messages", response={201: MessageOut, 404: ErrorOut, 422: ErrorOut})
+def create_message(request: HttpRequest, conversation_id: int, body: NoteIn) -> Status[MessageOut]:
+    """Add a private note (``kind: note``). Replies to the customer come with the outbound pipeline."""
+    member = request_member(request)
+    conversation = get_conversation_for_member(member, conversation_id)
+    note = actions.add_note(conversation, member, body.text)
+    return Status(201, message_out(note))

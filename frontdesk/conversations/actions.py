@@ -1,0 +1,175 @@
+"""What agents and automations do to conversations. Each action checks, writes, audits and publishes.
+
+Views, the API, automations and tasks all call these; none of them writes a
+conversation or a message directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from frontdesk.api.serializers import conversation_out, message_out
+from frontdesk.conversations.models import (
+    Conversation,
+    ConversationLabel,
+    ConversationStatus,
+    DeliveryStatus,
+    Label,
+    Message,
+    MessageKind,
+    Priority,
+)
+from frontdesk.core.audit import record
+from frontdesk.core.models import Member, Team
+from frontdesk.pipeline.events import publish
+
+MAX_TEXT_LENGTH = 20_000
+
+
+def _locked(conversation: Conversation) -> Conversation:
+    """The conversation row, locked until the transaction ends (a no-op lock on SQLite)."""
+    return Conversation.in_workspace(conversation.workspace_id).select_for_update().get(pk=conversation.pk)
+
+
+def _conversation_changed(conversation: Conversation, actor: Member | None, changes: dict[str, Any]) -> None:
+    record(
+        conversation.workspace_id,
+        "conversation.updated",
+        conversation,
+        actor=actor.user if actor is not None else None,
+        changes=changes,
+    )
+    publish(
+        "conversation.updated",
+        conversation.workspace_id,
+        {"conversation": conversation_out(conversation).model_dump(mode="json"), "changes": changes},
+    )
+
+
+def add_note(conversation: Conversation, author: Member, text: str) -> Message:
+    """A private note: visible to the team, never sent to the customer."""
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("A note cannot be empty."))
+    if len(text) > MAX_TEXT_LENGTH:
+        raise ValidationError(_("A note can be at most %(limit)d characters.") % {"limit": MAX_TEXT_LENGTH})
+    with transaction.atomic():
+        note = Message.all_workspaces.create(
+            workspace_id=conversation.workspace_id,
+            conversation=conversation,
+            kind=MessageKind.NOTE,
+            author=author,
+            text=text,
+            status=DeliveryStatus.SENT,
+        )
+        publish(
+            "message.created",
+            conversation.workspace_id,
+            {"message": message_out(note).model_dump(mode="json"), "conversation_id": conversation.pk},
+        )
+    return note
+
+
+def assign(conversation: Conversation, assignee: Member | None, *, actor: Member) -> Conversation:
+    """Give the conversation to ``assignee`` (None: unassign). Agents may only take it themselves."""
+    if assignee is not None and assignee.workspace_id != conversation.workspace_id:
+        raise ValidationError(_("That member is not in this workspace."))
+    if assignee is not None and not assignee.is_active:
+        raise ValidationError(_("That member is no longer active."))
+    if assignee not in (None, actor) and not actor.user.has_perm("conversations.assign_others", conversation):
+        raise PermissionDenied(_("Only supervisors and admins can assign conversations to others."))
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        before = conversation.assignee_id
+        if before == (assignee.pk if assignee else None):
+            return conversation
+        conversation.assignee = assignee
+        conversation.save(update_fields=["assignee"])
+        _conversation_changed(conversation, actor, {"assignee_id": [before, conversation.assignee_id]})
+    return conversation
+
+
+def set_status(
+    conversation: Conversation,
+    status: ConversationStatus,
+    *,
+    actor: Member | None,
+    snoozed_until: datetime | None = None,
+) -> Conversation:
+    """Open, mark pending, snooze until a time, or resolve."""
+    if status == ConversationStatus.SNOOZED:
+        if snoozed_until is None or snoozed_until <= timezone.now():
+            raise ValidationError(_("Snoozing needs a time in the future."))
+    else:
+        snoozed_until = None
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        before = conversation.status
+        if before == status and conversation.snoozed_until == snoozed_until:
+            return conversation
+        conversation.status = status
+        conversation.snoozed_until = snoozed_until
+        conversation.resolved_at = timezone.now() if status == ConversationStatus.RESOLVED else None
+        conversation.save(update_fields=["status", "snoozed_until", "resolved_at"])
+        changes: dict[str, Any] = {"status": [before, status.value]}
+        if snoozed_until is not None:
+            changes["snoozed_until"] = snoozed_until.isoformat()
+        _conversation_changed(conversation, actor, changes)
+    return conversation
+
+
+def set_priority(conversation: Conversation, priority: Priority, *, actor: Member) -> Conversation:
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        before = conversation.priority
+        if before == priority:
+            return conversation
+        conversation.priority = priority
+        conversation.save(update_fields=["priority"])
+        _conversation_changed(conversation, actor, {"priority": [before, priority.value]})
+    return conversation
+
+
+def set_team(conversation: Conversation, team: Team | None, *, actor: Member) -> Conversation:
+    if team is not None and team.workspace_id != conversation.workspace_id:
+        raise ValidationError(_("That team is not in this workspace."))
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        before = conversation.team_id
+        if before == (team.pk if team else None):
+            return conversation
+        conversation.team = team
+        conversation.save(update_fields=["team"])
+        _conversation_changed(conversation, actor, {"team_id": [before, conversation.team_id]})
+    return conversation
+
+
+def set_labels(conversation: Conversation, labels: Iterable[Label], *, actor: Member) -> Conversation:
+    """Replace the conversation's labels with ``labels``."""
+    wanted = {label.pk: label for label in labels}
+    if any(label.workspace_id != conversation.workspace_id for label in wanted.values()):
+        raise ValidationError(_("That label is not in this workspace."))
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        links = ConversationLabel.in_workspace(conversation.workspace_id).filter(conversation=conversation)
+        current = set(links.values_list("label_id", flat=True))
+        if current == set(wanted):
+            return conversation
+        links.exclude(label_id__in=wanted).delete()
+        ConversationLabel.all_workspaces.bulk_create(
+            [
+                ConversationLabel(workspace_id=conversation.workspace_id, conversation=conversation, label=label)
+                for label_id, label in wanted.items()
+                if label_id not in current
+            ]
+        )
+        names = sorted(label.name for label in wanted.values())
+        _conversation_changed(conversation, actor, {"labels": names})
+    return conversation

@@ -1,0 +1,74 @@
+"""Helpers for tests that start Frontdesk's own processes: ports, waiting, fresh databases."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+
+FRONTDESK = [sys.executable, "-m", "frontdesk.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_for[T](check: Callable[[], T | None], timeout: float, what: str, log: Path | None = None) -> T:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.1)
+    output = log.read_text() if log else ""
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}\n{output}")
+
+
+def frontdesk(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run one `frontdesk` command to completion, failing the test with its output if it fails."""
+    result = subprocess.run([*FRONTDESK, *args], env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, f"frontdesk {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def clean_env(var_dir: Path) -> dict[str, str]:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("FRONTDESK_")}
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    return environment | {"FRONTDESK_VAR_DIR": str(var_dir), "PYTHONUNBUFFERED": "1"}
+
+
+@contextmanager
+def product_env(var_dir: Path) -> Iterator[dict[str, str]]:
+    """Embedded mode; in the scale-out pass, a fresh PostgreSQL database and the test Redis."""
+    environment = clean_env(var_dir)
+    database_url = os.environ.get("FRONTDESK_DATABASE_URL")
+    if not database_url:
+        yield environment
+        return
+    with scratch_database(database_url) as url:
+        yield environment | {"FRONTDESK_DATABASE_URL": url, "FRONTDESK_REDIS_URL": os.environ["FRONTDESK_REDIS_URL"]}
+
+
+@contextmanager
+def scratch_database(database_url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database beside ``database_url``'s, dropped afterwards."""
+    base = database_url.rsplit("/", 1)[0]
+    name = f"frontdesk_scratch_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(base + "/postgres", autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(base + "/postgres", autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
