@@ -38,6 +38,9 @@ def test_tenant_indexes_lead_with_workspace() -> None:
         if not issubclass(model, TenantModel):
             continue
         for index in model._meta.indexes:
+            # Indexes named system_* serve workers that scan all workspaces (e.g. the outbox relay).
+            if index.name.startswith("system_"):
+                continue
             assert index.fields[0] == "workspace", f"{model.__name__} index {index.name} must start with workspace"
 
 
@@ -53,6 +56,8 @@ def test_request_code_never_queries_across_workspaces() -> None:
 def test_nothing_calls_out_with_a_raw_http_library() -> None:
     violations = []
     for path in PACKAGE.rglob("*.py"):
+        if path == PACKAGE / "core" / "http_client.py":
+            continue
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             names = []
             if isinstance(node, ast.Import):
@@ -61,4 +66,4 @@ def test_nothing_calls_out_with_a_raw_http_library() -> None:
                 names = [node.module]
             if any(name.split(".")[0] in {"requests", "httpx", "urllib3", "aiohttp"} for name in names):
                 violations.append(f"{path.relative_to(PACKAGE)}:{getattr(node, 'lineno', 0)}")
-    assert violations == [], "outgoing HTTP goes through one hardened client (to come with the first adapter)"
+    assert violations == [], "outgoing HTTP goes through frontdesk.core.http_client"
