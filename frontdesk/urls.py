@@ -12,4 +12,5 @@ urlpatterns = [
     path("inbox/", include("frontdesk.inbox.urls")),
     path("", include("frontdesk.core.urls")),
     path("api/v1/", api.urls),
+    path("hooks/", include("frontdesk.channels.urls")),
 ]

@@ -36,7 +36,16 @@ MARKER = "ZZSECRETB"
 
 # Routes that are not about tenant data (sign-in, static assets, docs); they
 # are still requested and checked for leaks, with these placeholder values.
-NON_TENANT_PARAMETERS = {"uidb36": "1", "key": "abc-def", "path": "x", "provider": "x", "type": "x"}
+NON_TENANT_PARAMETERS = {
+    "uidb36": "1",
+    "key": "abc-def",
+    "path": "x",
+    "provider": "x",
+    "type": "x",
+    # Provider webhooks name their channel by an unguessable token, never by a tenant id.
+    "kind": "api",
+    "webhook_token": "x",
+}
 
 
 @dataclass

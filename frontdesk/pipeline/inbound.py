@@ -1,0 +1,305 @@
+"""Inbound: a stored raw event → normalised items → contact, conversation, message → events.
+
+Every channel's adapter turns its provider's events into the same two shapes,
+``InboundMessage`` and ``StatusUpdate``; from there on nothing depends on the
+provider. ``process_event`` applies one stored event exactly once: it locks the
+event row, and the message's provider id is unique per channel, so a replay,
+a concurrent duplicate or a reprocess after a crash never stores a second message.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from frontdesk.api.serializers import conversation_out, message_out
+from frontdesk.channels.base import PayloadInvalid, adapter_for
+from frontdesk.channels.models import Channel
+from frontdesk.contacts.models import Contact, Identity
+from frontdesk.conversations.models import (
+    Conversation,
+    ConversationStatus,
+    DeliveryStatus,
+    Message,
+    MessageKind,
+)
+from frontdesk.pipeline.events import publish
+from frontdesk.pipeline.models import InboundEvent
+
+logger = logging.getLogger(__name__)
+
+PREVIEW_LENGTH = 200
+ACTIVE_STATUSES = (ConversationStatus.OPEN, ConversationStatus.PENDING, ConversationStatus.SNOOZED)
+# Delivery statuses only move forward; ``failed`` does not override a delivered or read message.
+STATUS_RANK = {
+    DeliveryStatus.QUEUED: 0,
+    DeliveryStatus.SENT: 1,
+    DeliveryStatus.FAILED: 2,
+    DeliveryStatus.DELIVERED: 3,
+    DeliveryStatus.READ: 4,
+}
+
+
+@dataclass(frozen=True)
+class ContactRef:
+    """Who wrote, as the channel knows them: ``external_id`` is their address on that channel."""
+
+    external_id: str
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class AttachmentRef:
+    """A file the provider holds; it is downloaded later, never fetched here."""
+
+    url: str
+    filename: str = ""
+    content_type: str = ""
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    provider_message_id: str
+    contact: ContactRef
+    text: str = ""
+    attachments: tuple[AttachmentRef, ...] = ()
+    location: dict[str, Any] | None = None
+    contact_card: dict[str, Any] | None = None
+    reply_to: str = ""
+    interactive: dict[str, Any] | None = None
+    sent_at: datetime | None = None
+
+    def metadata(self) -> dict[str, Any]:
+        parts: dict[str, Any] = {
+            "location": self.location,
+            "contact_card": self.contact_card,
+            "reply_to": self.reply_to,
+            "interactive": self.interactive,
+            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+            "pending_attachments": [
+                {"url": item.url, "filename": item.filename, "content_type": item.content_type}
+                for item in self.attachments
+            ],
+        }
+        return {key: value for key, value in parts.items() if value}
+
+    def preview(self) -> str:
+        if self.text:
+            return self.text[:PREVIEW_LENGTH]
+        if self.interactive:
+            return str(self.interactive.get("title") or self.interactive.get("id", ""))[:PREVIEW_LENGTH]
+        if self.attachments:
+            return ("📎 " + (self.attachments[0].filename or "attachment"))[:PREVIEW_LENGTH]
+        if self.location:
+            return ("📍 " + str(self.location.get("name") or "location"))[:PREVIEW_LENGTH]
+        if self.contact_card:
+            return ("👤 " + str(self.contact_card.get("name") or "contact"))[:PREVIEW_LENGTH]
+        return ""
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    """The provider's news about one of our outbound messages."""
+
+    provider_message_id: str
+    status: DeliveryStatus
+    reason: str = ""
+    at: datetime | None = None
+
+
+def process_event(event: InboundEvent) -> str:
+    """Apply one stored event if nobody has yet; returns what happened, for logs and the command's summary.
+
+    An event the adapter cannot parse is marked processed with its error (it
+    will never parse); any other failure is recorded and left for a retry by
+    ``frontdesk reprocess-events``, up to ``MAX_ATTEMPTS`` times.
+    """
+    try:
+        return _process(event)
+    except Exception as error:
+        logger.exception("Inbound event %s on channel %s failed", event.provider_event_id, event.channel_id)
+        InboundEvent.all_workspaces.filter(pk=event.pk, processed_at__isnull=True).update(
+            attempts=F("attempts") + 1, error=f"{type(error).__name__}: {error}"[:2000]
+        )
+        return "failed"
+
+
+def _process(event: InboundEvent) -> str:
+    channel = event.channel
+    with transaction.atomic():
+        locked = (
+            InboundEvent.all_workspaces.select_for_update()
+            .filter(pk=event.pk, processed_at__isnull=True)
+            .only("pk", "attempts", "payload")
+            .first()
+        )
+        if locked is None:
+            return "already processed"
+        notes: list[str] = []
+        try:
+            items = adapter_for(channel).parse(channel, locked.payload)
+        except PayloadInvalid as error:
+            notes.append(error.detail)
+            items = []
+        for item in items:
+            note = ingest_message(channel, item) if isinstance(item, InboundMessage) else apply_status(channel, item)
+            if note:
+                notes.append(note)
+        InboundEvent.all_workspaces.filter(pk=locked.pk).update(
+            processed_at=timezone.now(), attempts=locked.attempts + 1, error="; ".join(notes)[:2000]
+        )
+    return "unparseable" if notes and not items else "processed"
+
+
+def ingest_message(channel: Channel, inbound: InboundMessage) -> str:
+    """Store one customer message in the right conversation; returns a note when it was skipped.
+
+    Runs inside the caller's transaction. The contact's identity row is locked
+    first, so two messages of one contact never open two conversations.
+    """
+    identity = _identity(channel, inbound.contact)
+    if (
+        Message.in_workspace(channel.workspace_id)
+        .filter(channel=channel, provider_message_id=inbound.provider_message_id)
+        .exists()
+    ):
+        return f"message {inbound.provider_message_id} was already stored"
+    now = timezone.now()
+    conversation, created, changes = _thread(channel, identity.contact, now)
+    try:
+        with transaction.atomic():
+            message = Message.all_workspaces.create(
+                workspace_id=channel.workspace_id,
+                conversation=conversation,
+                kind=MessageKind.INBOUND,
+                channel=channel,
+                text=inbound.text,
+                provider_message_id=inbound.provider_message_id,
+                metadata=inbound.metadata(),
+                status=DeliveryStatus.RECEIVED,
+                created_at=now,
+            )
+    except IntegrityError:
+        # Another event carrying the same message id got there first.
+        return f"message {inbound.provider_message_id} was already stored"
+
+    conversation.last_message_preview = inbound.preview()
+    conversation.last_activity_at = now
+    if conversation.waiting_since is None:
+        conversation.waiting_since = now
+        changes["waiting_since"] = now.isoformat()
+    if conversation.status == ConversationStatus.SNOOZED:
+        conversation.status = ConversationStatus.OPEN
+        conversation.snoozed_until = None
+        changes["status"] = ConversationStatus.OPEN.value
+    conversation.save(
+        update_fields=[
+            "last_message_preview",
+            "last_activity_at",
+            "waiting_since",
+            "status",
+            "snoozed_until",
+            "resolved_at",
+        ]
+    )
+    publish(
+        "message.created",
+        channel.workspace_id,
+        {"message": message_out(message).model_dump(mode="json"), "conversation_id": conversation.pk},
+    )
+    conversation_payload: dict[str, Any] = {"conversation": conversation_out(conversation).model_dump(mode="json")}
+    if created:
+        publish("conversation.created", channel.workspace_id, conversation_payload)
+    else:
+        publish("conversation.updated", channel.workspace_id, {**conversation_payload, "changes": changes})
+    return ""
+
+
+def _identity(channel: Channel, ref: ContactRef) -> Identity:
+    """The sender's identity on ``channel``, locked; created with a new contact the first time."""
+    identities = Identity.in_workspace(channel.workspace_id).select_for_update(of=("self",)).select_related("contact")
+    identity = identities.filter(channel=channel, external_id=ref.external_id).first()
+    if identity is not None:
+        return identity
+    try:
+        with transaction.atomic():
+            contact = Contact.all_workspaces.create(
+                workspace_id=channel.workspace_id, name=ref.name, email=ref.email, phone=ref.phone
+            )
+            return Identity.all_workspaces.create(
+                workspace_id=channel.workspace_id,
+                contact=contact,
+                channel=channel,
+                external_id=ref.external_id,
+                display_name=ref.name,
+            )
+    except IntegrityError:
+        # A concurrent delivery created it between our read and our insert.
+        return identities.get(channel=channel, external_id=ref.external_id)
+
+
+def _thread(channel: Channel, contact: Contact, now: datetime) -> tuple[Conversation, bool, dict[str, Any]]:
+    """The conversation a new message of ``contact`` on ``channel`` belongs to: open, reopened or new."""
+    conversations = Conversation.in_workspace(channel.workspace_id).select_for_update()
+    active = (
+        conversations.filter(contact=contact, channel=channel, status__in=ACTIVE_STATUSES)
+        .order_by("-last_activity_at")
+        .first()
+    )
+    if active is not None:
+        return active, False, {}
+    window = timedelta(days=channel.workspace.reopen_window_days)
+    recent = (
+        conversations.filter(
+            contact=contact, channel=channel, status=ConversationStatus.RESOLVED, resolved_at__gte=now - window
+        )
+        .order_by("-resolved_at")
+        .first()
+    )
+    if recent is not None:
+        recent.status = ConversationStatus.OPEN
+        recent.resolved_at = None
+        return recent, False, {"status": ConversationStatus.OPEN.value}
+    conversation = Conversation.all_workspaces.create(
+        workspace_id=channel.workspace_id, contact=contact, channel=channel, last_activity_at=now
+    )
+    return conversation, True, {}
+
+
+def apply_status(channel: Channel, update: StatusUpdate) -> str:
+    """Move one outbound message's delivery status forward; returns a note when nothing changed."""
+    message = (
+        Message.in_workspace(channel.workspace_id)
+        .select_for_update()
+        .filter(channel=channel, kind=MessageKind.OUTBOUND, provider_message_id=update.provider_message_id)
+        .first()
+    )
+    if message is None:
+        return f"no outbound message {update.provider_message_id} on this channel"
+    current = STATUS_RANK.get(DeliveryStatus(message.status), 0)
+    if STATUS_RANK[update.status] <= current:
+        return ""
+    changes: dict[str, Any] = {"status": update.status.value}
+    message.status = update.status
+    message.status_reason = update.reason if update.status == DeliveryStatus.FAILED else ""
+    if message.status_reason:
+        changes["status_reason"] = message.status_reason
+    Message.all_workspaces.filter(pk=message.pk).update(status=message.status, status_reason=message.status_reason)
+    publish(
+        "message.updated",
+        channel.workspace_id,
+        {
+            "message": message_out(message).model_dump(mode="json"),
+            "conversation_id": message.conversation_id,
+            "changes": changes,
+        },
+    )
+    return ""
