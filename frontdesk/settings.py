@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "channels",
+    "django_htmx",
     "django_tasks_db",
     "rules.apps.AutodiscoverRulesConfig",
     "allauth",
@@ -100,6 +101,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
@@ -326,3 +328,9 @@ LOGGING = {
 FRONTDESK_SCHEDULER_TICK_SECONDS = float(os.environ.get("FRONTDESK_SCHEDULER_TICK", "5"))
 # How often snoozed conversations are checked for waking (the tests shorten it).
 FRONTDESK_SNOOZE_WAKE_SECONDS = float(os.environ.get("FRONTDESK_SNOOZE_WAKE_SECONDS", "60"))
+# Private hosts (host or host:port) the outgoing HTTP client may reach, e.g. an on-premise receiver.
+FRONTDESK_HTTP_ALLOWED_PRIVATE_HOSTS = [
+    host.strip() for host in os.environ.get("FRONTDESK_HTTP_ALLOWED_PRIVATE_HOSTS", "").split(",") if host.strip()
+]
+# How often the outbox relay re-enqueues due and abandoned deliveries.
+FRONTDESK_OUTBOX_RELAY_SECONDS = float(os.environ.get("FRONTDESK_OUTBOX_RELAY_SECONDS", "5"))

@@ -7,5 +7,6 @@ app_name = "inbox"
 urlpatterns = [
     path("", views.conversation_list, name="conversation-list"),
     path("conversations/<int:conversation_id>/", views.conversation_detail, name="conversation-detail"),
+    path("conversations/<int:conversation_id>/compose/", views.compose, name="compose"),
     path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment-download"),
 ]

@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+from django.contrib import messages as django_messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap, retarget
 
 from frontdesk.contacts.models import Identity
+from frontdesk.conversations import actions
 from frontdesk.conversations.access import get_attachment_for_member, get_conversation_for_member
 from frontdesk.conversations.models import Conversation, ConversationStatus, Label, Message
 from frontdesk.core.decorators import member_required
+from frontdesk.core.models import Member
 
 PAGE_SIZE = 50
+# Replies need the outbound pipeline; until it is installed only notes can be written.
+CAN_REPLY = hasattr(actions, "reply")
 
 VIEWS = {
-    "mine": _("Mine"),
-    "unassigned": _("Unassigned"),
-    "all": _("All"),
+    "mine": gettext_lazy("Mine"),
+    "unassigned": gettext_lazy("Unassigned"),
+    "all": gettext_lazy("All"),
 }
 # Attachments of these types may be shown inline; everything else is downloaded.
 INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "audio/mpeg", "audio/ogg", "video/mp4"}
@@ -52,9 +60,12 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
         .order_by("-last_activity_at", "-id")
     )
     page = Paginator(conversations, PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "inbox/conversation_list.html"
+    if request.GET.get("partial") == "rows":
+        template += "#rows"
     return render(
         request,
-        "inbox/conversation_list.html",
+        template,
         {
             "page": page,
             "view": view,
@@ -66,18 +77,26 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
-@member_required
-def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    member = request.member  # type: ignore[attr-defined]
-    conversation = get_conversation_for_member(member, conversation_id)
+def _timeline(member: Member, conversation: Conversation) -> QuerySet[Message]:
     # Not "messages": that name belongs to Django's flash messages in templates.
-    timeline = (
+    return (
         Message.in_workspace(member.workspace_id)
         .filter(conversation=conversation)
         .select_related("author__user", "channel")
         .prefetch_related("attachments")
     )
+
+
+@require_GET
+@member_required
+def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    member = request.member  # type: ignore[attr-defined]
+    conversation = get_conversation_for_member(member, conversation_id)
+    timeline = _timeline(member, conversation)
+    if request.GET.get("partial") == "timeline":
+        return render(
+            request, "inbox/conversation_detail.html#timeline", {"conversation": conversation, "timeline": timeline}
+        )
     identities = (
         Identity.in_workspace(member.workspace_id).filter(contact=conversation.contact).select_related("channel")
     )
@@ -97,8 +116,38 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
             "identities": identities,
             "past_conversations": past,
             "labels": conversation.labels.all(),
+            "can_reply": CAN_REPLY,
         },
     )
+
+
+@require_POST
+@member_required
+def compose(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Send what the agent wrote: a private note, or a reply to the customer."""
+    member: Member = request.member  # type: ignore[attr-defined]
+    conversation = get_conversation_for_member(member, conversation_id)
+    kind = request.POST.get("kind", "note")
+    text = request.POST.get("text", "")
+    try:
+        if kind == "note":
+            actions.add_note(conversation, member, text)
+        elif kind == "reply" and CAN_REPLY:
+            actions.reply(conversation, member, text)  # type: ignore[attr-defined,unused-ignore]
+        else:
+            raise ValidationError(_("Choose a reply or a private note."))
+    except ValidationError as error:
+        if request.htmx:  # type: ignore[attr-defined]
+            return reswap(retarget(HttpResponse(" ".join(error.messages)), "#composer-error"), "innerHTML")
+        django_messages.error(request, " ".join(error.messages))
+        return redirect("inbox:conversation-detail", conversation.pk)
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(
+            request,
+            "inbox/conversation_detail.html#timeline",
+            {"conversation": conversation, "timeline": _timeline(member, conversation)},
+        )
+    return redirect("inbox:conversation-detail", conversation.pk)
 
 
 @require_GET

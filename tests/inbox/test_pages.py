@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from frontdesk.conversations.attachments import store_attachment
-from frontdesk.conversations.models import ConversationLabel, ConversationStatus, MessageKind
+from frontdesk.conversations.models import ConversationLabel, ConversationStatus, Message, MessageKind
 from frontdesk.core.models import Member, Role, Workspace
 from tests.factories import make_contact, make_conversation, make_label, make_member, make_message
 
@@ -124,3 +124,48 @@ def test_times_are_shown_in_the_members_time_zone(client: Client, workspace: Wor
     client.force_login(taipei.user)
     page = client.get(f"/inbox/conversations/{conversation.pk}/").content.decode()
     assert "2026-11-03T07:30:00+08:00" in page, "23:30 UTC is 07:30 the next morning in Taipei"
+
+
+def test_agent_writes_a_private_note_from_the_conversation_page(client: Client, agent: Member) -> None:
+    conversation = make_conversation(agent.workspace)
+    client.force_login(agent.user)
+    page = client.get(f"/inbox/conversations/{conversation.pk}/").content.decode()
+    assert 'id="composer"' in page and 'name="kind" value="note"' in page
+
+    plain = client.post(
+        f"/inbox/conversations/{conversation.pk}/compose/", {"kind": "note", "text": "Called the hotel"}
+    )
+    assert plain.status_code == 302
+    htmx = client.post(
+        f"/inbox/conversations/{conversation.pk}/compose/",
+        {"kind": "note", "text": "已通知地勤"},
+        headers={"HX-Request": "true"},
+    )
+    fragment = htmx.content.decode()
+    assert fragment.lstrip().startswith('<ol class="messages" id="timeline"')
+    assert "Called the hotel" in fragment and "已通知地勤" in fragment and "<html" not in fragment
+    notes = Message.in_workspace(agent.workspace).filter(conversation=conversation, kind=MessageKind.NOTE)
+    assert sorted(notes.values_list("text", flat=True)) == ["Called the hotel", "已通知地勤"]
+
+
+def test_an_empty_note_is_refused_with_a_message_in_place(client: Client, agent: Member) -> None:
+    conversation = make_conversation(agent.workspace)
+    client.force_login(agent.user)
+    response = client.post(
+        f"/inbox/conversations/{conversation.pk}/compose/",
+        {"kind": "note", "text": "  "},
+        headers={"HX-Request": "true"},
+    )
+    assert response.headers["HX-Retarget"] == "#composer-error"
+    assert response.content.decode() == "A note cannot be empty."
+    assert not Message.in_workspace(agent.workspace).exists()
+
+
+def test_list_and_timeline_partials_render_alone(client: Client, agent: Member) -> None:
+    conversation = make_conversation(agent.workspace, subject="Partial check")
+    make_message(conversation, text="hello there")
+    client.force_login(agent.user)
+    rows = client.get("/inbox/?status=open&partial=rows").content.decode()
+    assert rows.lstrip().startswith('<div id="conversation-rows"') and "Partial check" in rows
+    timeline = client.get(f"/inbox/conversations/{conversation.pk}/?partial=timeline").content.decode()
+    assert timeline.lstrip().startswith("<ol") and "hello there" in timeline

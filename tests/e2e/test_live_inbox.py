@@ -1,0 +1,114 @@
+"""The agent's page stays live: what arrives elsewhere appears without a reload."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.running import FRONTDESK, free_port, frontdesk, product_env, wait_for
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "live inbox passphrase 1"
+
+SETUP = f"""
+import json, django
+django.setup()
+from frontdesk.core.tokens import issue_token
+from tests.factories import make_contact, make_conversation, make_member, make_message, make_user, make_workspace
+workspace = make_workspace("Live Air")
+user = make_user("live-agent@example.com", language="en")
+user.set_password({PASSWORD!r})
+user.save()
+member = make_member(workspace, user=user)
+contact = make_contact(workspace, name="Wong Siu Ming")
+conversation = make_conversation(workspace, contact=contact, subject="Flight CX880")
+make_message(conversation, text="My flight was cancelled")
+print(json.dumps({{"token": issue_token(member, "live")[1], "conversation": conversation.pk}}))
+"""
+
+
+def _healthy(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def running_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, Any]]]:
+    var_dir = tmp_path_factory.mktemp("live")
+    with product_env(var_dir) as env:
+        env = env | {"DJANGO_SETTINGS_MODULE": "frontdesk.settings"}
+        frontdesk("migrate", "--no-input", env=env)
+        made = subprocess.run([sys.executable, "-c", SETUP], env=env, capture_output=True, text=True, cwd=REPO)
+        assert made.returncode == 0, made.stderr
+        fixture = json.loads(made.stdout.strip().splitlines()[-1])
+        port = free_port()
+        log = var_dir / "web.log"
+        with log.open("w") as output:
+            web = subprocess.Popen([*FRONTDESK, "web", "--port", str(port)], env=env, stdout=output, stderr=output)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_for(partial(_healthy, base), 30, "the web process", log)
+            yield base, fixture
+        finally:
+            web.terminate()
+            web.wait(timeout=15)
+
+
+@pytest.fixture
+def page(running_web: tuple[str, dict[str, Any]]) -> Iterator[Page]:
+    base, fixture = running_web
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+        page.goto(f"{base}/accounts/login/")
+        page.fill("input[name=login]", "live-agent@example.com")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/inbox/")
+        page.goto(f"{base}/inbox/conversations/{fixture['conversation']}/")
+        expect(page.locator("body")).to_have_attribute("data-live", "connected", timeout=10_000)
+        yield page
+        browser.close()
+
+
+def test_a_note_added_elsewhere_appears_without_reload(page: Page, running_web: tuple[str, dict[str, Any]]) -> None:
+    base, fixture = running_web
+    page.evaluate("window.__sameDocument = true")
+    response = httpx.post(
+        f"{base}/api/v1/conversations/{fixture['conversation']}/messages",
+        json={"kind": "note", "text": "Rebooked on CX884 — 已改簽"},
+        headers={"Authorization": f"Bearer {fixture['token']}"},
+    )
+    assert response.status_code == 201
+    expect(page.locator("#timeline")).to_contain_text("Rebooked on CX884 — 已改簽", timeout=5_000)
+    assert page.evaluate("window.__sameDocument") is True, "the page was not reloaded"
+
+
+def test_agent_writes_a_note_in_the_composer(page: Page) -> None:
+    page.evaluate("window.__sameDocument = true")
+    page.check("input[name=kind][value=note]")
+    page.fill("#composer-text", "Offered a lounge voucher")
+    page.click("#composer button[type=submit]")
+    expect(page.locator("#timeline .message-note").last).to_contain_text("Offered a lounge voucher")
+    expect(page.locator("#composer-text")).to_have_value("")
+    page.fill("#composer-text", "   ")
+    page.click("#composer button[type=submit]")
+    expect(page.locator("#composer-error")).to_have_text("A note cannot be empty.")
+    assert page.evaluate("window.__sameDocument") is True
