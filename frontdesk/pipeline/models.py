@@ -4,7 +4,6 @@ import uuid
 
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from frontdesk.core.models import TenantModel
 
@@ -21,14 +20,14 @@ class InboundEvent(TenantModel):
     """
 
     channel = models.ForeignKey("frontdesk_channels.Channel", on_delete=models.CASCADE, related_name="+")
-    provider_event_id = models.CharField(_("provider event id"), max_length=255)
-    payload = models.JSONField(_("event as received"))
+    provider_event_id = models.CharField(max_length=255)
+    payload = models.JSONField()
     # The webhook request that stored the row: tells a new event from a duplicate without a second round trip.
     delivery = models.UUIDField(default=uuid.uuid4, editable=False)
     received_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    error = models.TextField(_("error"), blank=True)
+    error = models.TextField(blank=True)
 
     class Meta:
         constraints = [
@@ -37,6 +36,12 @@ class InboundEvent(TenantModel):
         indexes = [
             models.Index(fields=["workspace", "processed_at", "received_at"], name="inboundevent_ws_pending"),
             models.Index(fields=["workspace", "channel", "received_at"], name="inboundevent_ws_channel"),
+            # `frontdesk reprocess-events` scans the unprocessed events of every workspace.
+            models.Index(
+                fields=["received_at"],
+                condition=models.Q(processed_at__isnull=True),
+                name="system_inboundevent_pending",
+            ),
         ]
 
     def __str__(self) -> str:

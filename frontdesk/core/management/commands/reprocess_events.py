@@ -17,7 +17,7 @@ BATCH = 500
 
 
 class Command(BaseCommand):
-    help = "Process stored inbound events that have not been processed yet, oldest first. Safe to run twice."
+    help = "Process stored inbound events not processed yet (after a crash), oldest first. Safe to run twice."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--channel", type=int, help="Only events of this channel id.")

@@ -1,0 +1,69 @@
+"""Concurrent deliveries (RELIABILITY T-01): the database, not timing, keeps one message per event.
+
+These run on PostgreSQL only. pytest-django's SQLite test database lives in
+memory with a shared cache, where concurrent writers fail with "table is
+locked" instead of waiting; the file database of embedded mode serialises
+writers (BEGIN IMMEDIATE), so there is no race left to test on SQLite.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+from django.test import Client
+
+from frontdesk.channels.api.setup import create_api_channel
+from frontdesk.contacts.models import Contact, Identity
+from frontdesk.conversations.models import Conversation, Message
+from frontdesk.pipeline.models import InboundEvent
+from tests.channels.webhooks import deliver, message_event
+from tests.factories import make_workspace
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs concurrent writers (see the module docstring)"
+)
+
+
+def deliver_from_threads(calls: list[tuple[Any, ...]]) -> list[Any]:
+    def one(arguments: tuple[Any, ...]) -> Any:
+        try:
+            return deliver(Client(), *arguments)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(one, calls))
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_fifty_concurrent_identical_deliveries_store_one_message() -> None:
+    channel = create_api_channel(make_workspace(), "Shop backend")
+    events = [message_event(event_id="evt-1", message_id="m-1")]
+    responses = deliver_from_threads([(channel, events)] * 50)
+    assert [r.status_code for r in responses] == [200] * 50
+    answers = [r.json() for r in responses]
+    assert sum(a["accepted"] for a in answers) == 1
+    assert sum(a["duplicates"] for a in answers) == 49
+    workspace = channel.workspace_id
+    assert InboundEvent.in_workspace(workspace).count() == 1
+    assert Message.in_workspace(workspace).count() == 1
+    assert Conversation.in_workspace(workspace).count() == 1
+    assert Contact.in_workspace(workspace).count() == 1
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_messages_of_a_new_contact_open_one_conversation() -> None:
+    channel = create_api_channel(make_workspace(), "Shop backend")
+    calls = [(channel, [message_event(contact_id="crm-new", text=f"part {n}")]) for n in range(20)]
+    responses = deliver_from_threads(calls)
+    assert [r.status_code for r in responses] == [200] * 20
+    workspace = channel.workspace_id
+    assert Identity.in_workspace(workspace).count() == 1
+    assert Contact.in_workspace(workspace).count() == 1
+    [conversation] = Conversation.in_workspace(workspace)
+    assert conversation.messages.count() == 20
