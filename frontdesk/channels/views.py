@@ -35,10 +35,13 @@ class AcknowledgedResponse(JsonResponse):
         self._events = events
 
     def close(self) -> None:
-        super().close()
         events, self._events = self._events, []
-        # Whatever happens here is recorded per event and recovered by `frontdesk reprocess-events`.
-        process(events)
+        try:
+            # Whatever happens here is recorded per event and recovered by `frontdesk reprocess-events`.
+            process(events)
+        finally:
+            # Last: it fires request_finished, which hands the database connection back.
+            super().close()
 
 
 def refuse(status: int, detail: str) -> JsonResponse:
