@@ -31,6 +31,7 @@ from frontdesk.conversations.models import (
 )
 from frontdesk.pipeline.events import publish
 from frontdesk.pipeline.models import InboundEvent
+from frontdesk.pipeline.writes import write_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ def process_event(event: InboundEvent) -> str:
 
 def _process(event: InboundEvent) -> str:
     channel = event.channel
-    with transaction.atomic():
+    with write_transaction():
         locked = (
             InboundEvent.all_workspaces.select_for_update()
             .filter(pk=event.pk, processed_at__isnull=True)

@@ -12,12 +12,11 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from django.db import transaction
-
 from frontdesk.channels.base import Delivery, RawEvent, RejectedEvent, UnknownChannelKind, adapter_for_kind
 from frontdesk.channels.models import Channel
 from frontdesk.pipeline.inbound import process_event
 from frontdesk.pipeline.models import InboundEvent
+from frontdesk.pipeline.writes import write_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +89,7 @@ def store(channel: Channel, delivery: Delivery) -> Receipt:
         )
         for event in unique.values()
     ]
-    with transaction.atomic():
+    with write_transaction():
         InboundEvent.all_workspaces.bulk_create(rows, ignore_conflicts=True)
         # Rows carrying this delivery's stamp are the ones this request inserted.
         receipt.stored = list(
