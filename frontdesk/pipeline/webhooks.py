@@ -104,4 +104,8 @@ def store(channel: Channel, delivery: Delivery) -> Receipt:
 def process(events: list[InboundEvent]) -> None:
     """Turn stored events into messages, each on its own; one failing event never blocks the others."""
     for event in events:
-        process_event(event)
+        try:
+            process_event(event)
+        except Exception:
+            # Even recording the failure failed (the database went away): the event stays unprocessed.
+            logger.exception("Could not process inbound event %s", event.pk)

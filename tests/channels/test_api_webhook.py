@@ -132,11 +132,14 @@ def test_a_malformed_event_does_not_stop_the_rest_of_the_batch(client: Client, c
     good = [message_event(text="first"), message_event(text="second")]
     bad = {"id": "evt-bad", "type": "message", "contact": {"id": "x"}, "message": {"id": "m", "text": 42}}
     no_id = {"type": "message"}
-    response = deliver(client, channel, [good[0], bad, no_id, good[1]])
+    bad_email = message_event(event_id="evt-mail")
+    bad_email["contact"]["email"] = "not an address"
+    response = deliver(client, channel, [good[0], bad, no_id, bad_email, good[1]])
     assert response.status_code == 200
     answer = response.json()
     assert answer["accepted"] == 2 and answer["duplicates"] == 0
-    assert [(item["index"], item["id"]) for item in answer["rejected"]] == [(1, "evt-bad"), (2, "")]
+    assert [(item["index"], item["id"]) for item in answer["rejected"]] == [(1, "evt-bad"), (2, ""), (3, "evt-mail")]
+    assert "contact.email" in answer["rejected"][2]["detail"]
     assert "message.text" in answer["rejected"][0]["detail"]
     assert sorted(m.text for m in messages(channel)) == ["first", "second"]
 

@@ -29,6 +29,8 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 EventId = Annotated[str, Field(min_length=1, max_length=255)]
 MAX_BATCH = 5000
+# Enough to keep a non-address out of the contact's email; delivery checks the rest.
+EMAIL_OR_EMPTY = r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 class Payload(BaseModel):
@@ -38,7 +40,7 @@ class Payload(BaseModel):
 class ContactIn(Payload):
     id: Annotated[str, Field(min_length=1, max_length=255)]
     name: Annotated[str, Field(max_length=200)] = ""
-    email: Annotated[str, Field(max_length=254)] = ""
+    email: Annotated[str, Field(max_length=254, pattern=EMAIL_OR_EMPTY)] = ""
     phone: Annotated[str, Field(max_length=32)] = ""
 
 
