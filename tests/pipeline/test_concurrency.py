@@ -18,6 +18,7 @@ from django.test import Client
 from frontdesk.channels.api.setup import create_api_channel
 from frontdesk.contacts.models import Contact, Identity
 from frontdesk.conversations.models import Conversation, Message
+from frontdesk.pipeline import events as subscribers
 from frontdesk.pipeline.models import InboundEvent
 from tests.channels.webhooks import deliver, message_event
 from tests.factories import make_workspace
@@ -43,7 +44,13 @@ def deliver_from_threads(calls: list[tuple[Any, ...]]) -> list[Any]:
 def test_fifty_concurrent_identical_deliveries_store_one_message() -> None:
     channel = create_api_channel(make_workspace(), "Shop backend")
     events = [message_event(event_id="evt-1", message_id="m-1")]
-    responses = deliver_from_threads([(channel, events)] * 50)
+    heard: list[str] = []
+    subscribers._subscribers["tests.concurrency"] = lambda event: heard.append(event.type)
+    try:
+        responses = deliver_from_threads([(channel, events)] * 50)
+    finally:
+        del subscribers._subscribers["tests.concurrency"]
+    assert heard.count("message.created") == 1
     assert [r.status_code for r in responses] == [200] * 50
     answers = [r.json() for r in responses]
     assert sum(a["accepted"] for a in answers) == 1
