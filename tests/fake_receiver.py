@@ -12,7 +12,7 @@ import hmac
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -44,6 +44,8 @@ class FakeReceiver:
         self.secret = secret
         self.received: list[Received] = []
         self.script: list[Answer] = []
+        # Called in the server thread once a request is recorded, before it is answered.
+        self.on_request: Callable[[Received], None] | None = None
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -109,6 +111,8 @@ class FakeReceiver:
                 answer = receiver._answer(
                     Received(self.command, self.path, dict(self.headers.items()), body, signature_valid)
                 )
+                if receiver.on_request is not None:
+                    receiver.on_request(receiver.received[-1])
                 if answer.delay:
                     time.sleep(answer.delay)
                 payload = answer.body if answer.body is not None else b""

@@ -149,6 +149,10 @@ class ConversationPatch(Schema):
     labels: list[str] | None = None
 
 
-class NoteIn(Schema):
-    kind: Literal["note"]
+class MessageIn(Schema):
+    """``note``: a private note for the team; ``reply``: a message to the customer, queued for sending."""
+
+    kind: Literal["note", "reply"]
     text: str
+    # For a reply: send through this channel of the workspace instead of the conversation's own.
+    channel_id: int | None = None

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from frontdesk.api.serializers import conversation_out, message_out
+from frontdesk.channels.models import Channel
 from frontdesk.conversations.models import (
     Conversation,
     ConversationLabel,
@@ -24,6 +25,7 @@ from frontdesk.conversations.models import (
     Label,
     Message,
     MessageKind,
+    OutboxEntry,
     Priority,
 )
 from frontdesk.core.audit import record
@@ -31,6 +33,7 @@ from frontdesk.core.models import Member, Team
 from frontdesk.pipeline.events import publish
 
 MAX_TEXT_LENGTH = 20_000
+PREVIEW_LENGTH = 200
 
 
 def _locked(conversation: Conversation) -> Conversation:
@@ -75,6 +78,70 @@ def add_note(conversation: Conversation, author: Member, text: str) -> Message:
             {"message": message_out(note).model_dump(mode="json"), "conversation_id": conversation.pk},
         )
     return note
+
+
+def reply(conversation: Conversation, author: Member | None, text: str, via: Channel | None = None) -> Message:
+    """A message to the customer, through ``via`` or the conversation's channel; queued, sent by a worker.
+
+    The message and its outbox entry are written in one transaction, so a reply
+    is either stored and will be sent, or neither. The delivery task is queued
+    once the transaction commits; if that is lost, the outbox relay sends it.
+    """
+    from frontdesk.pipeline.tasks import enqueue_delivery
+
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("A reply cannot be empty."))
+    if len(text) > MAX_TEXT_LENGTH:
+        raise ValidationError(_("A reply can be at most %(limit)d characters.") % {"limit": MAX_TEXT_LENGTH})
+    if author is not None and author.workspace_id != conversation.workspace_id:
+        raise ValidationError(_("That member is not in this workspace."))
+    channel_id = via.pk if via is not None else conversation.channel_id
+    channel = Channel.in_workspace(conversation.workspace_id).filter(pk=channel_id).first()
+    if channel is None:
+        raise ValidationError(_("That channel is not in this workspace."))
+    if not channel.is_active:
+        raise ValidationError(_("The channel %(name)s is disabled.") % {"name": channel.name})
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        now = timezone.now()
+        message = Message.all_workspaces.create(
+            workspace_id=conversation.workspace_id,
+            conversation=conversation,
+            kind=MessageKind.OUTBOUND,
+            channel=channel,
+            author=author,
+            text=text,
+            status=DeliveryStatus.QUEUED,
+            created_at=now,
+        )
+        entry = OutboxEntry.all_workspaces.create(
+            workspace_id=conversation.workspace_id,
+            message=message,
+            channel=channel,
+            conversation=conversation,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        conversation.last_activity_at = now
+        conversation.last_message_preview = text[:PREVIEW_LENGTH]
+        conversation.waiting_since = None
+        conversation.save(update_fields=["last_activity_at", "last_message_preview", "waiting_since"])
+        publish(
+            "message.created",
+            conversation.workspace_id,
+            {"message": message_out(message).model_dump(mode="json"), "conversation_id": conversation.pk},
+        )
+        publish(
+            "conversation.updated",
+            conversation.workspace_id,
+            {
+                "conversation": conversation_out(conversation).model_dump(mode="json"),
+                "changes": {"last_activity_at": now.isoformat(), "waiting_since": None},
+            },
+        )
+        transaction.on_commit(lambda: enqueue_delivery(entry.pk))
+    return message
 
 
 def assign(conversation: Conversation, assignee: Member | None, *, actor: Member) -> Conversation:

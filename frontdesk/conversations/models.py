@@ -190,3 +190,78 @@ class Attachment(TenantModel):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class OutboxState(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class OutboxEntry(TenantModel):
+    """A message waiting to leave through its channel, written in the same transaction as the message.
+
+    A worker claims it (state ``sending`` until ``lease_expires_at``); a worker
+    that dies mid-send leaves an expired lease, and the relay hands the entry to
+    another worker. ``idempotency_key`` is the same on every attempt, so the
+    receiver can recognise a repeat.
+    """
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="outbox_entry")
+    channel = models.ForeignKey("frontdesk_channels.Channel", on_delete=models.CASCADE, related_name="+")
+    # Denormalised from the message so "an older unsent message of this conversation" is one index lookup.
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    state = models.CharField(max_length=16, choices=OutboxState.choices, default=OutboxState.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=[state.value for state in OutboxState]), name="outboxentry_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state=OutboxState.SENDING) | models.Q(lease_expires_at__isnull=False),
+                name="outboxentry_sending_has_lease",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "state"], name="outboxentry_ws_state"),
+            models.Index(fields=["workspace", "conversation", "state"], name="outboxentry_ws_conv_state"),
+            # The relay scans every workspace for due entries and expired leases.
+            models.Index(fields=["state", "next_attempt_at"], name="system_outbox_due"),
+            models.Index(fields=["state", "lease_expires_at"], name="system_outbox_lease"),
+        ]
+
+    def __str__(self) -> str:
+        return f"outbox {self.pk} ({self.state})"
+
+
+class AttemptOutcome(models.TextChoices):
+    SENT = "sent", _("Sent")
+    RETRY = "retry", _("Will retry")
+    FAILED = "failed", _("Failed")
+    CRASHED = "crashed", _("Worker stopped mid-send")
+
+
+class DeliveryAttempt(TenantModel):
+    """One try at sending an outbox entry: when, what came back. ``error`` never holds a credential."""
+
+    entry = models.ForeignKey(OutboxEntry, on_delete=models.CASCADE, related_name="delivery_attempts")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=AttemptOutcome.choices, blank=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "entry", "started_at"], name="deliveryattempt_ws_entry")]
+        ordering = ["started_at", "id"]
+
+    def __str__(self) -> str:
+        return f"attempt {self.pk} of outbox {self.entry_id}: {self.outcome or 'running'}"

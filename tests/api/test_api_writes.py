@@ -150,5 +150,5 @@ def test_private_notes_are_added_and_never_queued_for_sending(api: Callable[...,
     note = Message.in_workspace(agent.workspace).get(pk=response.json()["id"])
     assert note.kind == "note" and note.text == "已致電客人" and note.channel_id is None and note.author == agent
     assert api("post", f"/conversations/{conversation.pk}/messages", {"kind": "note", "text": "  "}).status_code == 422
-    assert api("post", f"/conversations/{conversation.pk}/messages", {"kind": "reply", "text": "hi"}).status_code == 422
+    assert api("post", f"/conversations/{conversation.pk}/messages", {"kind": "email", "text": "hi"}).status_code == 422
     assert Conversation.in_workspace(agent.workspace).get().messages.count() == 1

@@ -13,11 +13,12 @@ from frontdesk.api.schemas import (
     ConversationPage,
     ConversationPatch,
     ErrorOut,
+    MessageIn,
     MessageOut,
     MessagePage,
-    NoteIn,
 )
 from frontdesk.api.serializers import conversation_out, message_out
+from frontdesk.channels.models import Channel
 from frontdesk.conversations import actions
 from frontdesk.conversations.access import get_conversation_for_member
 from frontdesk.conversations.models import Conversation, ConversationStatus, Label, Message, Priority
@@ -132,9 +133,15 @@ def update_conversation(request: HttpRequest, conversation_id: int, body: Conver
 
 
 @router.post("/{conversation_id}/messages", response={201: MessageOut, 404: ErrorOut, 422: ErrorOut})
-def create_message(request: HttpRequest, conversation_id: int, body: NoteIn) -> Status[MessageOut]:
-    """Add a private note (``kind: note``). Replies to the customer come with the outbound pipeline."""
+def create_message(request: HttpRequest, conversation_id: int, body: MessageIn) -> Status[MessageOut]:
+    """Add a private note (``kind: note``) or reply to the customer (``kind: reply``, status ``queued``)."""
     member = request_member(request)
     conversation = get_conversation_for_member(member, conversation_id)
-    note = actions.add_note(conversation, member, body.text)
-    return Status(201, message_out(note))
+    if body.kind == "note":
+        return Status(201, message_out(actions.add_note(conversation, member, body.text)))
+    via = None
+    if body.channel_id is not None:
+        via = Channel.in_workspace(member.workspace_id).filter(pk=body.channel_id).first()
+        if via is None:
+            raise HttpError(422, "Unknown channel.")
+    return Status(201, message_out(actions.reply(conversation, member, body.text, via=via)))

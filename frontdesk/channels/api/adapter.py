@@ -132,4 +132,8 @@ class ApiAdapter:
         ]
 
     def send(self, channel: Channel, message: OutboundMessage) -> SendResult:
-        raise NotImplementedError("the API channel sends through the outbound pipeline, which is not built yet")
+        from frontdesk.channels.api.outbound import send_api_message
+        from frontdesk.core.http_client import http_client
+
+        with http_client() as client:
+            return send_api_message(channel, message, str(message.metadata.get("idempotency_key", "")), client)

@@ -1,0 +1,51 @@
+"""Background jobs of the pipeline: sending one outbox entry, and the relay that lets none be forgotten."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.tasks import default_task_backend, task
+from django.utils import timezone
+
+from frontdesk.core.scheduler import periodic
+from frontdesk.pipeline import outbound
+
+logger = logging.getLogger(__name__)
+
+OUTBOX_RELAY_INTERVAL = timedelta(seconds=settings.FRONTDESK_OUTBOX_RELAY_SECONDS)
+# A pending entry normally has its task queued already; the relay steps in once it is this late.
+RELAY_GRACE = timedelta(seconds=10)
+
+
+@task(queue_name="default")
+def deliver_outbox_entry(entry_id: int) -> str:
+    """Send one outbox entry if it is due; a repeated or late call does nothing harmful."""
+    outcome = outbound.deliver(entry_id)
+    logger.info("Outbox entry %s: %s %s", entry_id, outcome.result, outcome.detail)
+    return outcome.result
+
+
+def enqueue_delivery(entry_id: int, when: datetime | None = None) -> None:
+    """Queue a delivery (at ``when`` if the backend can defer). Call it after commit, never inside a transaction.
+
+    A failure to enqueue loses nothing: the entry stays due and the relay finds it.
+    """
+    try:
+        if when is not None and default_task_backend.supports_defer:
+            deliver_outbox_entry.using(run_after=when).enqueue(entry_id)
+        else:
+            deliver_outbox_entry.enqueue(entry_id)
+    except Exception:
+        logger.exception("Could not enqueue outbox entry %s; the relay will", entry_id)
+
+
+@periodic(every=OUTBOX_RELAY_INTERVAL)
+@task(queue_name="scheduled")
+def relay_outbox() -> int:
+    """Enqueue every entry that is overdue or whose worker died mid-send; return how many."""
+    due = outbound.due_entry_ids(timezone.now() - RELAY_GRACE)
+    for entry_id in due:
+        enqueue_delivery(entry_id)
+    return len(due)
