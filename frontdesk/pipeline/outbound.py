@@ -148,7 +148,7 @@ class _Claim:
 def _claim(entry_id: int, now: datetime) -> _Claim | Outcome:
     with transaction.atomic():
         entry = (
-            OutboxEntry.all_workspaces.select_for_update(skip_locked=True)
+            OutboxEntry.all_workspaces.select_for_update(skip_locked=True, of=("self",))
             .select_related("channel", "message", "message__author__user", "conversation__contact")
             .filter(_due(now), pk=entry_id)
             .first()
