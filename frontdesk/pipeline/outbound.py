@@ -181,10 +181,18 @@ def _claim(entry_id: int, now: datetime) -> _Claim | Outcome:
             DeliveryAttempt.in_workspace(entry.workspace_id).filter(entry=entry, outcome="").update(
                 outcome=AttemptOutcome.CRASHED, finished_at=now, error="the worker stopped before recording a result"
             )
+        # Conditional on what was read, so two workers can never both claim it, even
+        # on SQLite where the row lock above is a no-op.
+        claimed = (
+            OutboxEntry.all_workspaces.filter(pk=entry.pk, state=entry.state, attempts=entry.attempts)
+            .filter(_due(now))
+            .update(state=OutboxState.SENDING, lease_expires_at=now + LEASE, attempts=entry.attempts + 1)
+        )
+        if not claimed:
+            return Outcome("not_due", entry_id, "claimed by another worker")
         entry.state = OutboxState.SENDING
         entry.lease_expires_at = now + LEASE
         entry.attempts += 1
-        entry.save(update_fields=["state", "lease_expires_at", "attempts"])
         attempt = DeliveryAttempt.all_workspaces.create(workspace_id=entry.workspace_id, entry=entry, started_at=now)
     return _Claim(entry, attempt)
 
