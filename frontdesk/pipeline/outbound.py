@@ -28,7 +28,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from frontdesk.api.serializers import message_out
@@ -116,11 +116,14 @@ def _due(now: datetime) -> Q:
 def due_entry_ids(now: datetime | None = None, *, limit: int = 500) -> list[int]:
     """Entries (of every workspace) that are due or abandoned, oldest first: what the relay enqueues."""
     now = now or timezone.now()
-    return list(
-        OutboxEntry.all_workspaces.filter(_due(now))
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:limit]
+    # An entry behind an older unsent one of its conversation is queued when that one is done.
+    older_unsent = OutboxEntry.all_workspaces.filter(
+        conversation_id=OuterRef("conversation_id"),
+        state__in=[OutboxState.PENDING, OutboxState.SENDING],
+        pk__lt=OuterRef("pk"),
     )
+    due = OutboxEntry.all_workspaces.filter(_due(now)).exclude(Exists(older_unsent))
+    return list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
 
 
 def take_rate_token(channel_id: int, limit: int, now: datetime) -> float:

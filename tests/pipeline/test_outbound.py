@@ -306,17 +306,21 @@ def test_a_worker_killed_mid_send_loses_nothing_and_the_retry_reuses_the_key(
     assert list(outcomes) == [AttemptOutcome.CRASHED, AttemptOutcome.SENT]
 
 
-def test_a_reply_whose_enqueue_was_lost_is_sent_by_the_relay(
+def test_replies_whose_enqueue_was_lost_are_sent_by_the_relay_in_order(
     agent: Member, conversation: Conversation, receiver: FakeReceiver
 ) -> None:
     # No on-commit callbacks run here: the process "died" after commit, before enqueueing.
-    entry = entry_of(actions.reply(conversation, agent, "Sorry for the wait"))
+    first = entry_of(actions.reply(conversation, agent, "Sorry for the wait"))
+    second = entry_of(actions.reply(conversation, agent, "Here is your refund"))
     assert queued_deliveries() == []
     assert relay_outbox.call() == 0, "a fresh entry is left to the task queued with it"
-    make_due(entry, seconds_ago=30)
-    assert relay_outbox.call() == 1
-    assert run_queued_deliveries() == ["sent"]
-    assert len(receiver.received) == 1 and refreshed(entry.message).status == DeliveryStatus.SENT
+    make_due(first, seconds_ago=30)
+    make_due(second, seconds_ago=30)
+    assert relay_outbox.call() == 1, "the second waits for the first, it is not queued again and again"
+    assert queued_deliveries() == [first.pk]
+    assert run_queued_deliveries() == ["sent", "sent"]
+    assert [request.json()["text"] for request in receiver.received] == ["Sorry for the wait", "Here is your refund"]
+    assert refreshed(second.message).status == DeliveryStatus.SENT
 
 
 def test_a_conversations_messages_leave_in_the_order_they_were_written(
