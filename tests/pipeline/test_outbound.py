@@ -30,6 +30,7 @@ from frontdesk.conversations.models import (
     OutboxState,
 )
 from frontdesk.core.models import Member, Workspace
+from frontdesk.core.scheduler import registered_jobs
 from frontdesk.core.tokens import issue_token
 from frontdesk.pipeline.events import Event, _subscribers
 from frontdesk.pipeline.outbound import MAX_ATTEMPTS, apply_delivery_status, backoff, deliver
@@ -425,3 +426,10 @@ def test_the_api_queues_a_reply_and_still_takes_notes(
     )
     assert outsider.status_code == 404
     assert OutboxEntry.in_workspace(workspace).count() == 1
+
+
+def test_the_relay_is_a_periodic_job_of_the_scheduler(settings: Any) -> None:
+    jobs = {job.name: job for job in registered_jobs()}
+    relay = jobs[relay_outbox.module_path]
+    assert relay.every == timedelta(seconds=settings.FRONTDESK_OUTBOX_RELAY_SECONDS)
+    assert relay.task.queue_name == "scheduled" and deliver_outbox_entry.queue_name == "default"
