@@ -170,20 +170,19 @@ def _claim(entry_id: int, now: datetime) -> _Claim | Outcome:
         if older_unsent:
             # Sent once the older one is done (see _after_finish), or by the relay.
             return Outcome("waiting", entry_id, "an older message of this conversation is not sent yet")
-        limit = int((entry.channel.config or {}).get("rate_limit_per_second", DEFAULT_RATE_LIMIT_PER_SECOND))
-        wait = take_rate_token(entry.channel_id, limit, now)
-        if wait:
-            entry.next_attempt_at = now + timedelta(seconds=wait)
-            if entry.state == OutboxState.SENDING:
-                entry.state = OutboxState.PENDING
-                entry.lease_expires_at = None
-            entry.save(update_fields=["next_attempt_at", "state", "lease_expires_at"])
-            return Outcome("rate_limited", entry_id, f"{wait:.2f}")
         if entry.state == OutboxState.SENDING:
             # The previous worker died between claiming and recording.
             DeliveryAttempt.in_workspace(entry.workspace_id).filter(entry=entry, outcome="").update(
                 outcome=AttemptOutcome.CRASHED, finished_at=now, error="the worker stopped before recording a result"
             )
+        limit = int((entry.channel.config or {}).get("rate_limit_per_second", DEFAULT_RATE_LIMIT_PER_SECOND))
+        wait = take_rate_token(entry.channel_id, limit, now)
+        if wait:
+            # Not an attempt: the entry waits for the next window, its count untouched.
+            OutboxEntry.all_workspaces.filter(pk=entry.pk, state=entry.state, attempts=entry.attempts).update(
+                state=OutboxState.PENDING, lease_expires_at=None, next_attempt_at=now + timedelta(seconds=wait)
+            )
+            return Outcome("rate_limited", entry_id, f"{wait:.2f}")
         # Conditional on what was read, so two workers can never both claim it, even
         # on SQLite where the row lock above is a no-op.
         claimed = (
