@@ -1,0 +1,98 @@
+"""Replies sent by the running product (`frontdesk run`): the real worker, scheduler and relay (T-12)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.core.test_processes import FRONTDESK, REPO, Product, embedded_env, free_port, wait_for
+from tests.fake_receiver import FakeReceiver, running_receiver
+
+__all__ = ["embedded_env"]
+
+SETUP = """
+import json
+from frontdesk.channels.api.setup import create_api_channel
+from tests.factories import make_contact, make_conversation, make_identity, make_member, make_workspace
+workspace = make_workspace()
+channel = create_api_channel(workspace, "Shop", callback_url={url!r})
+contact = make_contact(workspace)
+make_identity(contact, channel, external_id="customer-1")
+conversation = make_conversation(workspace, contact=contact, channel=channel)
+member = make_member(workspace)
+print(json.dumps({{"conversation": conversation.pk, "member": member.pk, "secret": channel.secrets["signing_secret"]}}))
+"""
+
+REPLY = """
+import os
+from django.db import transaction
+from frontdesk.conversations import actions
+from frontdesk.conversations.models import Conversation
+from frontdesk.core.models import Member
+conversation = Conversation.all_workspaces.get(pk={conversation})
+member = Member.all_workspaces.get(pk={member})
+with transaction.atomic():
+    if {crash}:
+        # Dies after the commit, before the delivery task is enqueued.
+        transaction.on_commit(lambda: os._exit(0))
+    actions.reply(conversation, member, {text!r})
+"""
+
+
+@pytest.fixture
+def receiver() -> Iterator[FakeReceiver]:
+    with running_receiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def product(tmp_path: Path, embedded_env: dict[str, str], receiver: FakeReceiver) -> Iterator[Product]:
+    embedded_env.update(FRONTDESK_HTTP_ALLOWED_PRIVATE_HOSTS=receiver.host_port, FRONTDESK_OUTBOX_RELAY_SECONDS="1")
+    port = free_port()
+    log = tmp_path / "run.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [*FRONTDESK, "run", "--port", str(port)], cwd=REPO, env=embedded_env, stdout=output, stderr=output
+        )
+    running = Product(tmp_path / "var", port, process, log)
+    try:
+        wait_for(lambda: running.get("/healthz"), 30, "the web server", log)
+        yield running
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def shell(env: dict[str, str], code: str) -> str:
+    done = subprocess.run(
+        [*FRONTDESK, "shell", "--verbosity=0", "-c", code], cwd=REPO, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.timeout(120)
+def test_the_running_product_sends_replies_even_when_the_enqueue_is_lost(
+    product: Product, embedded_env: dict[str, str], receiver: FakeReceiver
+) -> None:
+    ids = json.loads(shell(embedded_env, SETUP.format(url=receiver.url())))
+    receiver.secret = ids["secret"]
+
+    shell(embedded_env, REPLY.format(crash=False, text="Queued and sent", **ids))
+    wait_for(lambda: len(receiver.received) == 1, 20, "the worker to send the reply", product.log)
+
+    started = time.monotonic()
+    shell(embedded_env, REPLY.format(crash=True, text="Found by the relay", **ids))
+    wait_for(lambda: len(receiver.received) == 2, 60, "the relay to send the orphaned reply", product.log)
+    assert time.monotonic() - started < 60
+
+    texts = [request.json()["text"] for request in receiver.received]
+    assert texts == ["Queued and sent", "Found by the relay"]
+    assert all(request.signature_valid for request in receiver.received)
+    assert len({request.headers["Idempotency-Key"] for request in receiver.received}) == 2
