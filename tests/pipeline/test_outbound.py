@@ -29,11 +29,12 @@ from frontdesk.conversations.models import (
     OutboxEntry,
     OutboxState,
 )
+from frontdesk.core.http_client import CONNECT_TIMEOUT, READ_TIMEOUT, TOTAL_TIMEOUT
 from frontdesk.core.models import Member, Workspace
 from frontdesk.core.scheduler import registered_jobs
 from frontdesk.core.tokens import issue_token
 from frontdesk.pipeline.events import Event, _subscribers
-from frontdesk.pipeline.outbound import MAX_ATTEMPTS, apply_delivery_status, backoff, deliver
+from frontdesk.pipeline.outbound import LEASE, MAX_ATTEMPTS, apply_delivery_status, backoff, deliver
 from frontdesk.pipeline.tasks import deliver_outbox_entry, relay_outbox
 from tests.factories import make_contact, make_conversation, make_identity, make_member, make_workspace
 from tests.fake_receiver import FakeReceiver, Received, running_receiver
@@ -433,3 +434,8 @@ def test_the_relay_is_a_periodic_job_of_the_scheduler(settings: Any) -> None:
     relay = jobs[relay_outbox.module_path]
     assert relay.every == timedelta(seconds=settings.FRONTDESK_OUTBOX_RELAY_SECONDS)
     assert relay.task.queue_name == "scheduled" and deliver_outbox_entry.queue_name == "default"
+
+
+def test_a_lease_outlasts_the_slowest_send_the_http_client_allows() -> None:
+    # Otherwise the relay would hand a live send to a second worker.
+    assert timedelta(seconds=CONNECT_TIMEOUT + TOTAL_TIMEOUT + READ_TIMEOUT) < LEASE
