@@ -439,3 +439,16 @@ def test_the_relay_is_a_periodic_job_of_the_scheduler(settings: Any) -> None:
 def test_a_lease_outlasts_the_slowest_send_the_http_client_allows() -> None:
     # Otherwise the relay would hand a live send to a second worker.
     assert timedelta(seconds=CONNECT_TIMEOUT + TOTAL_TIMEOUT + READ_TIMEOUT) < LEASE
+
+
+def test_a_reply_can_leave_through_another_channel_of_the_workspace(
+    agent: Member, workspace: Workspace, conversation: Conversation, receiver: FakeReceiver
+) -> None:
+    second = create_api_channel(workspace, "Second app", callback_url=receiver.url("/second"))
+    receiver.secret = second.secrets["signing_secret"]
+    make_identity(conversation.contact, second, external_id="second-42")
+    message = actions.reply(conversation, agent, "Over here", via=second)
+    assert message.channel_id == second.pk
+    assert deliver(entry_of(message).pk).result == "sent"
+    [request] = receiver.received
+    assert request.path == "/second" and request.json()["contact"] == {"id": "second-42", "name": "陳小明"}

@@ -21,6 +21,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
+from frontdesk.channels.api.adapter import sign
 from frontdesk.channels.base import OutboundMessage, SendResult
 from frontdesk.channels.models import Channel
 from frontdesk.core.http_client import (
@@ -53,8 +54,6 @@ def send_api_message(
     channel: Channel, message: OutboundMessage, idempotency_key: str, client: HttpClient
 ) -> SendResult:
     """POST ``message`` to the channel's receiver; raises ``SendFailed`` (retryable or not) unless it took it."""
-    from frontdesk.channels.api.adapter import sign
-
     url = str((channel.config or {}).get("callback_url") or "")
     if not url:
         raise SendFailed("the channel has no callback URL", retryable=False)
