@@ -31,20 +31,13 @@ from frontdesk.conversations.models import (
 )
 from frontdesk.pipeline.events import publish
 from frontdesk.pipeline.models import InboundEvent
+from frontdesk.pipeline.outbound import apply_delivery_status
 from frontdesk.pipeline.writes import write_transaction
 
 logger = logging.getLogger(__name__)
 
 PREVIEW_LENGTH = 200
 ACTIVE_STATUSES = (ConversationStatus.OPEN, ConversationStatus.PENDING, ConversationStatus.SNOOZED)
-# Delivery statuses only move forward; ``failed`` does not override a delivered or read message.
-STATUS_RANK = {
-    DeliveryStatus.QUEUED: 0,
-    DeliveryStatus.SENT: 1,
-    DeliveryStatus.FAILED: 2,
-    DeliveryStatus.DELIVERED: 3,
-    DeliveryStatus.READ: 4,
-}
 
 
 @dataclass(frozen=True)
@@ -285,22 +278,6 @@ def apply_status(channel: Channel, update: StatusUpdate) -> str:
     )
     if message is None:
         return f"no outbound message {update.provider_message_id} on this channel"
-    current = STATUS_RANK.get(DeliveryStatus(message.status), 0)
-    if STATUS_RANK[update.status] <= current:
-        return ""
-    changes: dict[str, Any] = {"status": update.status.value}
-    message.status = update.status
-    message.status_reason = update.reason if update.status == DeliveryStatus.FAILED else ""
-    if message.status_reason:
-        changes["status_reason"] = message.status_reason
-    Message.all_workspaces.filter(pk=message.pk).update(status=message.status, status_reason=message.status_reason)
-    publish(
-        "message.updated",
-        channel.workspace_id,
-        {
-            "message": message_out(message).model_dump(mode="json"),
-            "conversation_id": message.conversation_id,
-            "changes": changes,
-        },
-    )
+    # One rule for every channel: statuses only move forward (see pipeline.outbound).
+    apply_delivery_status(message, update.status, update.reason)
     return ""

@@ -230,7 +230,7 @@ def test_status_updates_only_move_forward(
         deliver(client, channel, [status_event("out-1", "failed", reason="too late")])
     message.refresh_from_db()
     assert (message.status, message.status_reason) == (DeliveryStatus.READ, "")
-    assert [(e.type, e.payload["changes"]) for e in published] == [("message.updated", {"status": "read"})]
+    assert [(e.type, e.payload["changes"]) for e in published] == [("message.updated", {"status": ["sent", "read"]})]
 
 
 @pytest.mark.django_db
