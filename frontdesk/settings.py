@@ -334,3 +334,6 @@ FRONTDESK_HTTP_ALLOWED_PRIVATE_HOSTS = [
 ]
 # How often the outbox relay re-enqueues due and abandoned deliveries.
 FRONTDESK_OUTBOX_RELAY_SECONDS = float(os.environ.get("FRONTDESK_OUTBOX_RELAY_SECONDS", "5"))
+# Set by `frontdesk run` for the worker and scheduler in embedded mode: where
+# they hand events to the web process's in-memory channel layer.
+FRONTDESK_EVENTS_FORWARD_URL = os.environ.get("FRONTDESK_EVENTS_FORWARD_URL", "")

@@ -42,6 +42,8 @@ class Role:
 
     name: str
     argv: Sequence[str]
+    # Extra environment for this role only, on top of the supervisor's.
+    env: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -153,7 +155,7 @@ class Supervisor:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            env=self.env,
+            env={**self.env, **child.role.env},
             process_group=0,
         )
         child.process = process

@@ -7,7 +7,6 @@ codes of ``settings.LANGUAGES``, and use ``str.format`` slots (``{flight}``,
 """
 
 # Chinese text is written with full-width punctuation, as its readers expect.
-# ruff: noqa: RUF001
 
 from __future__ import annotations
 

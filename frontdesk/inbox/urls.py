@@ -8,5 +8,6 @@ urlpatterns = [
     path("", views.conversation_list, name="conversation-list"),
     path("conversations/<int:conversation_id>/", views.conversation_detail, name="conversation-detail"),
     path("conversations/<int:conversation_id>/compose/", views.compose, name="compose"),
+    path("internal/events/", views.forwarded_event, name="forwarded-event"),
     path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment-download"),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages as django_messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -10,6 +12,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
@@ -19,10 +22,10 @@ from frontdesk.conversations.access import get_attachment_for_member, get_conver
 from frontdesk.conversations.models import Conversation, ConversationStatus, Label, Message
 from frontdesk.core.decorators import member_required
 from frontdesk.core.models import Member
+from frontdesk.inbox import forwarding
+from frontdesk.inbox.subscribers import send_to_workspace
 
 PAGE_SIZE = 50
-# Replies need the outbound pipeline; until it is installed only notes can be written.
-CAN_REPLY = hasattr(actions, "reply")
 
 VIEWS = {
     "mine": gettext_lazy("Mine"),
@@ -116,7 +119,6 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
             "identities": identities,
             "past_conversations": past,
             "labels": conversation.labels.all(),
-            "can_reply": CAN_REPLY,
         },
     )
 
@@ -132,8 +134,8 @@ def compose(request: HttpRequest, conversation_id: int) -> HttpResponse:
     try:
         if kind == "note":
             actions.add_note(conversation, member, text)
-        elif kind == "reply" and CAN_REPLY:
-            actions.reply(conversation, member, text)  # type: ignore[attr-defined,unused-ignore]
+        elif kind == "reply":
+            actions.reply(conversation, member, text)
         else:
             raise ValidationError(_("Choose a reply or a private note."))
     except ValidationError as error:
@@ -166,3 +168,18 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> FileRespons
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response["Cache-Control"] = "private, max-age=300"
     return response
+
+
+@csrf_exempt
+@require_POST
+def forwarded_event(request: HttpRequest) -> HttpResponse:
+    """An event from this machine's worker or scheduler, for the agents connected here (embedded mode)."""
+    if not forwarding.is_signed(request.body, request.headers.get(forwarding.SIGNATURE_HEADER, "")):
+        return HttpResponse(status=403)
+    try:
+        event = json.loads(request.body)
+        workspace_id, payload = int(event["workspace_id"]), dict(event["payload"])
+    except (ValueError, KeyError, TypeError):
+        return HttpResponse(status=400)
+    send_to_workspace(workspace_id, payload)
+    return HttpResponse(status=204)

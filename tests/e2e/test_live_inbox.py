@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,6 +15,8 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
+from frontdesk.channels.api.adapter import sign
+from tests.fake_receiver import FakeReceiver, running_receiver
 from tests.running import FRONTDESK, free_port, frontdesk, product_env, wait_for
 
 pytestmark = pytest.mark.browser
@@ -23,19 +26,26 @@ CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "live inbox passphrase 1"
 
 SETUP = f"""
-import json, django
+import json, sys, django
 django.setup()
+from frontdesk.channels.api.setup import create_api_channel
 from frontdesk.core.tokens import issue_token
-from tests.factories import make_contact, make_conversation, make_member, make_message, make_user, make_workspace
+from tests.factories import make_contact, make_conversation, make_identity, make_member, make_message, make_user
+from tests.factories import make_workspace
 workspace = make_workspace("Live Air")
+channel = create_api_channel(workspace, "Booking site", callback_url=sys.argv[1])
 user = make_user("live-agent@example.com", language="en")
 user.set_password({PASSWORD!r})
 user.save()
 member = make_member(workspace, user=user)
 contact = make_contact(workspace, name="Wong Siu Ming")
-conversation = make_conversation(workspace, contact=contact, subject="Flight CX880")
+make_identity(contact, channel, external_id="crm-880")
+conversation = make_conversation(workspace, contact=contact, channel=channel, subject="Flight CX880")
 make_message(conversation, text="My flight was cancelled")
-print(json.dumps({{"token": issue_token(member, "live")[1], "conversation": conversation.pk}}))
+print(json.dumps({{
+    "token": issue_token(member, "live")[1], "conversation": conversation.pk,
+    "hook": f"/hooks/api/{{channel.webhook_token}}", "secret": channel.secrets["signing_secret"],
+}}))
 """
 
 
@@ -47,25 +57,40 @@ def _healthy(base: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def running_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, Any]]]:
+def receiver() -> Iterator[FakeReceiver]:
+    with running_receiver() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def running_web(
+    tmp_path_factory: pytest.TempPathFactory, receiver: FakeReceiver
+) -> Iterator[tuple[str, dict[str, Any]]]:
     var_dir = tmp_path_factory.mktemp("live")
     with product_env(var_dir) as env:
-        env = env | {"DJANGO_SETTINGS_MODULE": "frontdesk.settings"}
+        env = env | {
+            "DJANGO_SETTINGS_MODULE": "frontdesk.settings",
+            "FRONTDESK_HTTP_ALLOWED_PRIVATE_HOSTS": receiver.host_port,
+            "FRONTDESK_SCHEDULER_TICK": "0.5",
+        }
         frontdesk("migrate", "--no-input", env=env)
-        made = subprocess.run([sys.executable, "-c", SETUP], env=env, capture_output=True, text=True, cwd=REPO)
+        made = subprocess.run(
+            [sys.executable, "-c", SETUP, receiver.url()], env=env, capture_output=True, text=True, cwd=REPO
+        )
         assert made.returncode == 0, made.stderr
         fixture = json.loads(made.stdout.strip().splitlines()[-1])
         port = free_port()
         log = var_dir / "web.log"
         with log.open("w") as output:
-            web = subprocess.Popen([*FRONTDESK, "web", "--port", str(port)], env=env, stdout=output, stderr=output)
+            # Every role: the reply test needs the worker that delivers the outbox.
+            web = subprocess.Popen([*FRONTDESK, "run", "--port", str(port)], env=env, stdout=output, stderr=output)
         base = f"http://127.0.0.1:{port}"
         try:
             wait_for(partial(_healthy, base), 30, "the web process", log)
             yield base, fixture
         finally:
-            web.terminate()
-            web.wait(timeout=15)
+            web.send_signal(signal.SIGINT)
+            web.wait(timeout=30)
 
 
 @pytest.fixture
@@ -110,5 +135,44 @@ def test_agent_writes_a_note_in_the_composer(page: Page) -> None:
     expect(page.locator("#composer-text")).to_have_value("")
     page.fill("#composer-text", "   ")
     page.click("#composer button[type=submit]")
-    expect(page.locator("#composer-error")).to_have_text("A note cannot be empty.")
+    expect(page.locator("#composer-error")).to_have_text("A reply cannot be empty.")
     assert page.evaluate("window.__sameDocument") is True
+
+
+def test_a_customer_message_from_a_webhook_appears_without_reload(
+    page: Page, running_web: tuple[str, dict[str, Any]]
+) -> None:
+    base, fixture = running_web
+    page.evaluate("window.__sameDocument = true")
+    body = json.dumps(
+        {
+            "events": [
+                {
+                    "id": "evt-live-1",
+                    "type": "message",
+                    "contact": {"id": "crm-880", "name": "Wong Siu Ming"},
+                    "message": {"id": "m-live-1", "text": "請問幾時可以退款？"},
+                }
+            ]
+        },
+        ensure_ascii=False,
+    ).encode()
+    response = httpx.post(
+        base + str(fixture["hook"]),
+        content=body,
+        headers={"Content-Type": "application/json", "X-Frontdesk-Signature": sign(str(fixture["secret"]), body)},
+    )
+    assert response.status_code == 200, response.text
+    expect(page.locator("#timeline .message-inbound").last).to_contain_text("請問幾時可以退款？", timeout=5_000)
+    assert page.evaluate("window.__sameDocument") is True
+
+
+def test_a_reply_typed_on_the_page_reaches_the_receiver(page: Page, receiver: FakeReceiver) -> None:
+    page.check("input[name=kind][value=reply]")
+    page.fill("#composer-text", "Your refund of HK$2,380 is on its way.")
+    page.click("#composer button[type=submit]")
+    expect(page.locator("#timeline .message-outbound").last).to_contain_text("HK$2,380")
+    wait_for(lambda: any(b"HK$2,380" in request.body for request in receiver.received), 20, "the reply at the receiver")
+    delivered = next(request for request in receiver.received if b"HK$2,380" in request.body)
+    assert delivered.headers.get("Idempotency-Key") or delivered.headers.get("idempotency-key")
+    expect(page.locator("#timeline .message-outbound").last).to_contain_text("Sent", timeout=10_000)

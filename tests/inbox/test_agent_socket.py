@@ -112,3 +112,39 @@ def test_socket_from_a_foreign_origin_is_refused(client: Client) -> None:
         return bool(connected)
 
     assert asyncio.run(attempt()) is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_forwarded_by_other_roles_reach_agents_only_when_signed(client: Client) -> None:
+    from frontdesk.inbox import forwarding
+
+    workspace = make_workspace()
+    cookie = session_cookie(client, make_member(workspace, Role.AGENT))
+    body = json.dumps({"workspace_id": workspace.pk, "payload": {"type": "message.updated", "id": 7}}).encode()
+    unsigned = client.post("/inbox/internal/events/", body, content_type="application/json")
+    forged = client.post(
+        "/inbox/internal/events/",
+        body,
+        content_type="application/json",
+        headers={forwarding.SIGNATURE_HEADER: "0" * 64},
+    )
+    assert unsigned.status_code == forged.status_code == 403
+
+    async def listen_while_forwarding() -> list[Any]:
+        communicator = connect(cookie)
+        await communicator.connect()
+        received = [await communicator.receive_json_from()]
+        from asgiref.sync import sync_to_async
+
+        response = await sync_to_async(client.post)(
+            "/inbox/internal/events/",
+            body,
+            content_type="application/json",
+            headers={forwarding.SIGNATURE_HEADER: forwarding.signature(body)},
+        )
+        assert response.status_code == 204
+        received.append(await communicator.receive_json_from(timeout=2))
+        await communicator.disconnect()
+        return received
+
+    assert asyncio.run(listen_while_forwarding())[1] == {"type": "message.updated", "id": 7}

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
+from django.urls import reverse
 
 from frontdesk.core.models import User
 from frontdesk.core.supervisor import Role, Supervisor
@@ -35,10 +36,13 @@ class Command(BaseCommand):
         connections.close_all()
 
         command = [sys.executable, "-m", "frontdesk.cli"]
+        # Without Redis the channel layer lives inside the web process, so the
+        # other roles hand it their events (see frontdesk.inbox.forwarding).
+        forward = {} if settings.REDIS_URL else {"FRONTDESK_EVENTS_FORWARD_URL": _forward_url(host, port)}
         roles = [
             Role("web", [*command, "web", "--host", host, "--port", str(port)]),
-            Role("worker", [*command, "worker"]),
-            Role("scheduler", [*command, "scheduler"]),
+            Role("worker", [*command, "worker"], env=forward),
+            Role("scheduler", [*command, "scheduler"], env=forward),
         ]
         url = f"http://{host}:{port}"
         supervisor: Supervisor
@@ -85,6 +89,11 @@ class Command(BaseCommand):
                 "`frontdesk create-admin --email you@example.com` your own."
             )
         return "Sign in with your account."
+
+
+def _forward_url(host: str, port: int) -> str:
+    target = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host, host)  # noqa: S104
+    return f"http://{target}:{port}{reverse('inbox:forwarded-event')}"
 
 
 def _accepts_connections(host: str, port: int) -> bool:
