@@ -212,9 +212,10 @@ def main() -> None:
                 "mine": ("AND c.assignee_id = %s", [member]),
                 "unassigned": ("AND c.assignee_id IS NULL", []),
                 "label": (
-                    "AND EXISTS (SELECT 1 FROM conversations_conversationlabel l JOIN conversations_label n "
-                    "ON n.id = l.label_id WHERE l.conversation_id = c.id AND n.name = 'label-3')",
-                    [],
+                    "AND c.id IN (SELECT l.conversation_id FROM conversations_conversationlabel l "
+                    "WHERE l.workspace_id = %s AND l.label_id IN "
+                    "(SELECT n.id FROM conversations_label n WHERE n.workspace_id = %s AND n.name = 'label-3'))",
+                    [workspace, workspace],
                 ),
                 "channel": ("AND c.channel_id = %s", [channel]),
             }

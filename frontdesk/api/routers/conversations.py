@@ -21,7 +21,14 @@ from frontdesk.api.serializers import conversation_out, message_out
 from frontdesk.channels.models import Channel
 from frontdesk.conversations import actions
 from frontdesk.conversations.access import get_conversation_for_member
-from frontdesk.conversations.models import Conversation, ConversationStatus, Label, Message, Priority
+from frontdesk.conversations.models import (
+    Conversation,
+    ConversationLabel,
+    ConversationStatus,
+    Label,
+    Message,
+    Priority,
+)
 from frontdesk.core.access import get_member_for_member, get_team_for_member
 
 router = Router(tags=["conversations"])
@@ -60,7 +67,12 @@ def list_conversations(
     if filters.priority is not None:
         conversations = conversations.filter(priority=filters.priority)
     if filters.label:
-        conversations = conversations.filter(labels__name=filters.label)
+        # A semi-join on the label's links lets PostgreSQL collect the labelled
+        # conversations first instead of walking the whole open inbox.
+        labelled = ConversationLabel.in_workspace(member.workspace_id).filter(
+            label__in=Label.in_workspace(member.workspace_id).filter(name=filters.label)
+        )
+        conversations = conversations.filter(pk__in=labelled.values("conversation_id"))
     rows, next_cursor = paginate(conversations, page, order=("-last_activity_at", "-id"))
     return ConversationPage(items=[conversation_out(c) for c in rows], next_cursor=next_cursor)
 
