@@ -122,7 +122,7 @@ def bulk_load(connection: psycopg.Connection, ids: dict[str, Any], conversations
     )
     connection.execute(
         """INSERT INTO conversations_conversationlabel (conversation_id, label_id, workspace_id)
-           SELECT id, (%s::bigint[])[1 + id %% %s], workspace_id FROM conversations_conversation
+           SELECT id, (%s::bigint[])[1 + (id / 10) %% %s], workspace_id FROM conversations_conversation
            WHERE workspace_id = %s AND id %% 10 = 0""",
         [labels, len(labels), workspace],
     )
@@ -199,12 +199,27 @@ def main() -> None:
                     [workspace],
                 )
             ]
+            # A label on only a handful of conversations: the worst case for an activity-ordered walk.
+            rare_label = connection.execute(
+                "INSERT INTO conversations_label (name, color, description, workspace_id) "
+                "VALUES ('rare', '#6b7280', '', %s) RETURNING id",
+                [workspace],
+            ).fetchone()[0]  # type: ignore[index]
+            connection.execute(
+                "INSERT INTO conversations_conversationlabel (conversation_id, label_id, workspace_id) "
+                "SELECT id, %s, workspace_id FROM conversations_conversation WHERE workspace_id = %s "
+                "ORDER BY id LIMIT 5",
+                [rare_label, workspace],
+            )
+            connection.commit()
+            connection.execute("ANALYZE conversations_conversationlabel")
             results: dict[str, object] = {}
             filters = {
                 "open": "",
                 "mine": "&assignee=me",
                 "unassigned": "&assignee=unassigned",
                 "label": "&label=label-3",
+                "rare_label": "&label=rare",
                 "channel": f"&channel_id={channel}",
             }
             sql_conditions = {
@@ -213,9 +228,13 @@ def main() -> None:
                 "unassigned": ("AND c.assignee_id IS NULL", []),
                 "label": (
                     "AND c.id IN (SELECT l.conversation_id FROM conversations_conversationlabel l "
-                    "WHERE l.workspace_id = %s AND l.label_id IN "
-                    "(SELECT n.id FROM conversations_label n WHERE n.workspace_id = %s AND n.name = 'label-3'))",
-                    [workspace, workspace],
+                    "WHERE l.workspace_id = %s AND l.label_id = %s)",
+                    [workspace, busy["labels"][3]],  # type: ignore[index]
+                ),
+                "rare_label": (
+                    "AND c.id IN (SELECT l.conversation_id FROM conversations_conversationlabel l "
+                    "WHERE l.workspace_id = %s AND l.label_id = %s)",
+                    [workspace, rare_label],
                 ),
                 "channel": ("AND c.channel_id = %s", [channel]),
             }

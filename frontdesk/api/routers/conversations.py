@@ -67,11 +67,13 @@ def list_conversations(
     if filters.priority is not None:
         conversations = conversations.filter(priority=filters.priority)
     if filters.label:
-        # A semi-join on the label's links lets PostgreSQL collect the labelled
-        # conversations first instead of walking the whole open inbox.
-        labelled = ConversationLabel.in_workspace(member.workspace_id).filter(
-            label__in=Label.in_workspace(member.workspace_id).filter(name=filters.label)
+        # The label's id as a constant lets PostgreSQL's statistics choose between
+        # collecting that label's conversations first (a rare label) and walking
+        # the inbox in activity order (a common one).
+        label_ids = list(
+            Label.in_workspace(member.workspace_id).filter(name=filters.label).values_list("pk", flat=True)
         )
+        labelled = ConversationLabel.in_workspace(member.workspace_id).filter(label_id__in=label_ids)
         conversations = conversations.filter(pk__in=labelled.values("conversation_id"))
     rows, next_cursor = paginate(conversations, page, order=("-last_activity_at", "-id"))
     return ConversationPage(items=[conversation_out(c) for c in rows], next_cursor=next_cursor)
