@@ -122,8 +122,8 @@ def bulk_load(connection: psycopg.Connection, ids: dict[str, Any], conversations
     )
     connection.execute(
         """INSERT INTO conversations_conversationlabel (conversation_id, label_id, workspace_id)
-           SELECT id, (%s::bigint[])[1 + (id / 10) %% %s], workspace_id FROM conversations_conversation
-           WHERE workspace_id = %s AND id %% 10 = 0""",
+           SELECT id, (%s::bigint[])[1 + (id / 7) %% %s], workspace_id FROM conversations_conversation
+           WHERE workspace_id = %s AND id %% 7 = 0""",
         [labels, len(labels), workspace],
     )
     connection.commit()
