@@ -5,13 +5,13 @@ from __future__ import annotations
 import io
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -22,27 +22,9 @@ from websockets.typing import Origin
 
 from frontdesk.conversations.models import Conversation
 from frontdesk.core.supervisor import Role, Supervisor
+from tests.running import FRONTDESK, free_port, wait_for
 
 REPO = Path(__file__).resolve().parent.parent.parent
-FRONTDESK = [sys.executable, "-m", "frontdesk.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_for[T](check: Callable[[], T | None], timeout: float, what: str, log: Path | None = None) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    output = log.read_text() if log else ""
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}\n{output}")
 
 
 def is_running(pid: int) -> bool:
@@ -93,11 +75,18 @@ def embedded_env(tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 def product(tmp_path: Path, embedded_env: dict[str, str]) -> Iterator[Product]:
+    with running_product(tmp_path, embedded_env) as running:
+        yield running
+
+
+@contextmanager
+def running_product(tmp_path: Path, env: dict[str, str]) -> Iterator[Product]:
+    """`frontdesk run` on a free port until the block ends (then killed if still up)."""
     port = free_port()
     log = tmp_path / "run.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [*FRONTDESK, "run", "--port", str(port)], cwd=REPO, env=embedded_env, stdout=output, stderr=output
+            [*FRONTDESK, "run", "--port", str(port)], cwd=REPO, env=env, stdout=output, stderr=output
         )
     running = Product(tmp_path / "var", port, process, log)
     try:

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.test_processes import FRONTDESK, REPO, Product, embedded_env, free_port, wait_for
+from tests.core.test_processes import REPO, Product, embedded_env, running_product
 from tests.fake_receiver import FakeReceiver, running_receiver
+from tests.running import FRONTDESK, wait_for
 
 __all__ = ["embedded_env"]
 
@@ -53,20 +54,8 @@ def receiver() -> Iterator[FakeReceiver]:
 @pytest.fixture
 def product(tmp_path: Path, embedded_env: dict[str, str], receiver: FakeReceiver) -> Iterator[Product]:
     embedded_env.update(FRONTDESK_HTTP_ALLOWED_PRIVATE_HOSTS=receiver.host_port, FRONTDESK_OUTBOX_RELAY_SECONDS="1")
-    port = free_port()
-    log = tmp_path / "run.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [*FRONTDESK, "run", "--port", str(port)], cwd=REPO, env=embedded_env, stdout=output, stderr=output
-        )
-    running = Product(tmp_path / "var", port, process, log)
-    try:
-        wait_for(lambda: running.get("/healthz"), 30, "the web server", log)
+    with running_product(tmp_path, embedded_env) as running:
         yield running
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
 
 
 def shell(env: dict[str, str], code: str) -> str:
