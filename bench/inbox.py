@@ -29,7 +29,7 @@ import psycopg
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.running import FRONTDESK, free_port, wait_for  # noqa: E402
+from tests.running import FRONTDESK, free_port, is_healthy, wait_for  # noqa: E402
 
 MEMBERS = 20
 CHANNELS = 5
@@ -187,7 +187,7 @@ def main() -> None:
             with log.open("w") as output:
                 web = subprocess.Popen([*FRONTDESK, "web", "--port", str(port)], env=env, stdout=output, stderr=output)
             base = f"http://127.0.0.1:{port}"
-            wait_for(partial(_healthy, base), 60, "frontdesk web", log)
+            wait_for(partial(is_healthy, base), 60, "frontdesk web", log)
             token = str(busy["token"])  # type: ignore[index]
             channel = busy["channels"][1]  # type: ignore[index]
             member = busy["members"][0]  # type: ignore[index]
@@ -282,13 +282,6 @@ def main() -> None:
             web.terminate()
             web.wait(timeout=15)
         drop_database(base_url, name)
-
-
-def _healthy(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import psycopg
 
 FRONTDESK = [sys.executable, "-m", "frontdesk.cli"]
@@ -72,3 +73,11 @@ def scratch_database(database_url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(base + "/postgres", autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def is_healthy(base: str) -> bool:
+    """Whether the Frontdesk web process at ``base`` (``http://host:port``) answers its health check."""
+    try:
+        return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False

@@ -56,6 +56,19 @@ def _conversation_changed(conversation: Conversation, actor: Member | None, chan
     )
 
 
+def _set_column(conversation: Conversation, column: str, value: Any, *, actor: Member) -> Conversation:
+    """Set one column (a foreign key by its id) under the row lock; audit and announce a real change."""
+    with transaction.atomic():
+        conversation = _locked(conversation)
+        before = getattr(conversation, column)
+        if before == value:
+            return conversation
+        setattr(conversation, column, value)
+        conversation.save(update_fields=[column])
+        _conversation_changed(conversation, actor, {column: [before, value]})
+    return conversation
+
+
 def add_note(conversation: Conversation, author: Member, text: str) -> Message:
     """A private note: visible to the team, never sent to the customer."""
     text = text.strip()
@@ -152,15 +165,7 @@ def assign(conversation: Conversation, assignee: Member | None, *, actor: Member
         raise ValidationError(_("That member is no longer active."))
     if assignee not in (None, actor) and not actor.user.has_perm("conversations.assign_others", conversation):
         raise PermissionDenied(_("Only supervisors and admins can assign conversations to others."))
-    with transaction.atomic():
-        conversation = _locked(conversation)
-        before = conversation.assignee_id
-        if before == (assignee.pk if assignee else None):
-            return conversation
-        conversation.assignee = assignee
-        conversation.save(update_fields=["assignee"])
-        _conversation_changed(conversation, actor, {"assignee_id": [before, conversation.assignee_id]})
-    return conversation
+    return _set_column(conversation, "assignee_id", assignee.pk if assignee else None, actor=actor)
 
 
 def set_status(
@@ -193,29 +198,13 @@ def set_status(
 
 
 def set_priority(conversation: Conversation, priority: Priority, *, actor: Member) -> Conversation:
-    with transaction.atomic():
-        conversation = _locked(conversation)
-        before = conversation.priority
-        if before == priority:
-            return conversation
-        conversation.priority = priority
-        conversation.save(update_fields=["priority"])
-        _conversation_changed(conversation, actor, {"priority": [before, priority.value]})
-    return conversation
+    return _set_column(conversation, "priority", priority.value, actor=actor)
 
 
 def set_team(conversation: Conversation, team: Team | None, *, actor: Member) -> Conversation:
     if team is not None and team.workspace_id != conversation.workspace_id:
         raise ValidationError(_("That team is not in this workspace."))
-    with transaction.atomic():
-        conversation = _locked(conversation)
-        before = conversation.team_id
-        if before == (team.pk if team else None):
-            return conversation
-        conversation.team = team
-        conversation.save(update_fields=["team"])
-        _conversation_changed(conversation, actor, {"team_id": [before, conversation.team_id]})
-    return conversation
+    return _set_column(conversation, "team_id", team.pk if team else None, actor=actor)
 
 
 def set_labels(conversation: Conversation, labels: Iterable[Label], *, actor: Member) -> Conversation:

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from frontdesk.channels.api.adapter import sign
 from tests.fake_receiver import FakeReceiver, running_receiver
-from tests.running import FRONTDESK, free_port, frontdesk, product_env, wait_for
+from tests.running import FRONTDESK, free_port, frontdesk, is_healthy, product_env, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -47,13 +47,6 @@ print(json.dumps({{
     "hook": f"/hooks/api/{{channel.webhook_token}}", "secret": channel.secrets["signing_secret"],
 }}))
 """
-
-
-def _healthy(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +79,7 @@ def running_web(
             web = subprocess.Popen([*FRONTDESK, "run", "--port", str(port)], env=env, stdout=output, stderr=output)
         base = f"http://127.0.0.1:{port}"
         try:
-            wait_for(partial(_healthy, base), 30, "the web process", log)
+            wait_for(partial(is_healthy, base), 30, "the web process", log)
             yield base, fixture
         finally:
             web.send_signal(signal.SIGINT)

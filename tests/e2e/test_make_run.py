@@ -5,16 +5,15 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
 from frontdesk.demo import DEMO_AGENT_EMAIL, DEMO_PASSWORD
-from tests.running import free_port, frontdesk, product_env
+from tests.running import free_port, frontdesk, is_healthy, product_env, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -41,14 +40,9 @@ def serve(env: dict[str, str]) -> Iterator[str]:
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    else:
+    try:
+        wait_for(partial(is_healthy, base), 60, "frontdesk run to serve")
+    except AssertionError:
         process.kill()
         pytest.fail(f"frontdesk run did not serve within 60 s:\n{process.communicate()[0]}")
     yield base

@@ -15,7 +15,7 @@ import pytest
 import websockets.sync.client
 from websockets.typing import Origin
 
-from tests.running import FRONTDESK, free_port, frontdesk, product_env, wait_for
+from tests.running import FRONTDESK, free_port, frontdesk, is_healthy, product_env, wait_for
 
 pytestmark = pytest.mark.services
 
@@ -62,7 +62,7 @@ def two_web_processes(tmp_path: Path) -> Iterator[tuple[str, str, dict[str, obje
                 )
             )
             url = f"127.0.0.1:{port}"
-            wait_for(partial(_healthy, url), 30, f"web process {name}", log)
+            wait_for(partial(is_healthy, f"http://{url}"), 30, f"web process {name}", log)
             urls.append(url)
         try:
             yield urls[0], urls[1], fixture
@@ -70,13 +70,6 @@ def two_web_processes(tmp_path: Path) -> Iterator[tuple[str, str, dict[str, obje
             for process in processes:
                 process.terminate()
                 process.wait(timeout=15)
-
-
-def _healthy(host: str) -> bool:
-    try:
-        return httpx.get(f"http://{host}/healthz", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 def test_change_through_one_web_process_reaches_an_agent_on_another(
