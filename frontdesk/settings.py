@@ -334,6 +334,8 @@ FRONTDESK_HTTP_ALLOWED_PRIVATE_HOSTS = [
 ]
 # How often the outbox relay re-enqueues due and abandoned deliveries.
 FRONTDESK_OUTBOX_RELAY_SECONDS = float(os.environ.get("FRONTDESK_OUTBOX_RELAY_SECONDS", "5"))
+# How long an idle inbound processor waits before looking for new webhook events again.
+FRONTDESK_INBOUND_POLL_SECONDS = float(os.environ.get("FRONTDESK_INBOUND_POLL_SECONDS", "0.05"))
 # Set by `frontdesk run` for the worker and scheduler in embedded mode: where
 # they hand events to the web process's in-memory channel layer.
 FRONTDESK_EVENTS_FORWARD_URL = os.environ.get("FRONTDESK_EVENTS_FORWARD_URL", "")

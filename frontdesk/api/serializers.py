@@ -15,7 +15,7 @@ from frontdesk.api.schemas import (
 )
 from frontdesk.channels.models import Channel
 from frontdesk.contacts.models import Contact
-from frontdesk.conversations.models import Conversation, Message
+from frontdesk.conversations.models import Attachment, Conversation, Message
 from frontdesk.core.models import Member
 
 
@@ -61,7 +61,10 @@ def contact_out(contact: Contact) -> ContactOut:
     )
 
 
-def conversation_out(conversation: Conversation) -> ConversationOut:
+def conversation_out(conversation: Conversation, label_names: list[str] | None = None) -> ConversationOut:
+    """``label_names``, when the caller knows them (a new conversation has none), saves a query."""
+    if label_names is None:
+        label_names = [label.name for label in conversation.labels.all()]
     return ConversationOut(
         id=conversation.pk,
         contact_id=conversation.contact_id,
@@ -71,7 +74,7 @@ def conversation_out(conversation: Conversation) -> ConversationOut:
         priority=conversation.priority,
         assignee_id=conversation.assignee_id,
         team_id=conversation.team_id,
-        labels=[label.name for label in conversation.labels.all()],
+        labels=label_names,
         last_message_preview=conversation.last_message_preview,
         last_activity_at=conversation.last_activity_at,
         waiting_since=conversation.waiting_since,
@@ -80,7 +83,10 @@ def conversation_out(conversation: Conversation) -> ConversationOut:
     )
 
 
-def message_out(message: Message) -> MessageOut:
+def message_out(message: Message, attachments: list[Attachment] | None = None) -> MessageOut:
+    """``attachments``, when the caller knows them (a new message has none yet), saves a query."""
+    if attachments is None:
+        attachments = list(message.attachments.all())
     return MessageOut(
         id=message.pk,
         conversation_id=message.conversation_id,
@@ -100,6 +106,6 @@ def message_out(message: Message) -> MessageOut:
                 size=attachment.size,
                 url=reverse("inbox:attachment-download", args=[attachment.pk]),
             )
-            for attachment in message.attachments.all()
+            for attachment in attachments
         ],
     )

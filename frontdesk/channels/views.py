@@ -1,47 +1,28 @@
 """``/hooks/<kind>/<webhook-token>``: where providers deliver events.
 
-The view only reads the request and answers; finding the channel, verifying,
-storing and processing are the pipeline's. Every refusal is JSON ``{"detail": …}``.
+The view only reads the request and answers; finding the channel, verifying
+and storing are the pipeline's, and the worker processes what was stored.
+Every refusal is JSON ``{"detail": …}``.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from frontdesk.channels.base import InboundRejected
-from frontdesk.pipeline.models import InboundEvent
 from frontdesk.pipeline.webhooks import (
     MAX_BODY_BYTES,
     ChannelNotFound,
     Receipt,
     channel_for_webhook,
-    process,
     store,
     verify_and_split,
 )
 
 logger = logging.getLogger(__name__)
-
-
-class AcknowledgedResponse(JsonResponse):
-    """A 200 that processes the stored events once the server has sent it (on ``close``)."""
-
-    def __init__(self, data: dict[str, Any], events: list[InboundEvent]) -> None:
-        super().__init__(data)
-        self._events = events
-
-    def close(self) -> None:
-        events, self._events = self._events, []
-        try:
-            # Whatever happens here is recorded per event and recovered by `frontdesk reprocess-events`.
-            process(events)
-        finally:
-            # Last: it fires request_finished, which hands the database connection back.
-            super().close()
 
 
 def refuse(status: int, detail: str) -> JsonResponse:
@@ -82,4 +63,4 @@ def receive(request: HttpRequest, kind: str, webhook_token: str) -> JsonResponse
         answer = Receipt(rejected=delivery.rejected).as_dict()
         return JsonResponse({"detail": "No event of the delivery has a usable shape.", **answer}, status=400)
     receipt = store(channel, delivery)
-    return AcknowledgedResponse(receipt.as_dict(), receipt.stored)
+    return JsonResponse(receipt.as_dict())

@@ -2,9 +2,10 @@
 
 Every channel's adapter turns its provider's events into the same two shapes,
 ``InboundMessage`` and ``StatusUpdate``; from there on nothing depends on the
-provider. ``process_event`` applies one stored event exactly once: it locks the
-event row, and the message's provider id is unique per channel, so a replay,
-a concurrent duplicate or a reprocess after a crash never stores a second message.
+provider. ``apply_event`` runs with the event's row locked by the worker
+(``pipeline.processing``), and the message's provider id is unique per channel,
+so a replay, a concurrent duplicate or a reprocess after a crash never stores a
+second message.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from frontdesk.api.serializers import conversation_out, message_out
@@ -32,7 +32,6 @@ from frontdesk.conversations.models import (
 from frontdesk.pipeline.events import publish
 from frontdesk.pipeline.models import InboundEvent
 from frontdesk.pipeline.outbound import apply_delivery_status
-from frontdesk.pipeline.writes import write_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -109,48 +108,25 @@ class StatusUpdate:
     at: datetime | None = None
 
 
-def process_event(event: InboundEvent) -> str:
-    """Apply one stored event if nobody has yet; returns what happened, for logs and the command's summary.
+def apply_event(event: InboundEvent) -> tuple[str, list[str]]:
+    """Turn one stored event into messages and status changes, in the caller's transaction.
 
-    An event the adapter cannot parse is marked processed with its error (it
-    will never parse); any other failure is recorded and left for a retry by
-    ``frontdesk reprocess-events``, up to ``MAX_ATTEMPTS`` times.
+    Returns the outcome and notes on what was skipped. An event the adapter
+    cannot parse is "unparseable" (it never will parse); any other exception
+    propagates, and the caller retries the event later. The caller holds the
+    event's row, so nobody else applies it meanwhile.
     """
-    try:
-        return _process(event)
-    except Exception as error:
-        logger.exception("Inbound event %s on channel %s failed", event.provider_event_id, event.channel_id)
-        InboundEvent.all_workspaces.filter(pk=event.pk, processed_at__isnull=True).update(
-            attempts=F("attempts") + 1, error=f"{type(error).__name__}: {error}"[:2000]
-        )
-        return "failed"
-
-
-def _process(event: InboundEvent) -> str:
     channel = event.channel
-    with write_transaction():
-        locked = (
-            InboundEvent.all_workspaces.select_for_update()
-            .filter(pk=event.pk, processed_at__isnull=True)
-            .only("pk", "attempts", "payload")
-            .first()
-        )
-        if locked is None:
-            return "already processed"
-        notes: list[str] = []
-        try:
-            items = adapter_for(channel).parse(channel, locked.payload)
-        except PayloadInvalid as error:
-            notes.append(error.detail)
-            items = []
-        for item in items:
-            note = ingest_message(channel, item) if isinstance(item, InboundMessage) else apply_status(channel, item)
-            if note:
-                notes.append(note)
-        InboundEvent.all_workspaces.filter(pk=locked.pk).update(
-            processed_at=timezone.now(), attempts=locked.attempts + 1, error="; ".join(notes)[:2000]
-        )
-    return "unparseable" if notes and not items else "processed"
+    notes: list[str] = []
+    try:
+        items = adapter_for(channel).parse(channel, event.payload)
+    except PayloadInvalid as error:
+        return "unparseable", [error.detail]
+    for item in items:
+        note = ingest_message(channel, item) if isinstance(item, InboundMessage) else apply_status(channel, item)
+        if note:
+            notes.append(note)
+    return "processed", notes
 
 
 def ingest_message(channel: Channel, inbound: InboundMessage) -> str:
@@ -207,9 +183,12 @@ def ingest_message(channel: Channel, inbound: InboundMessage) -> str:
     publish(
         "message.created",
         channel.workspace_id,
-        {"message": message_out(message).model_dump(mode="json"), "conversation_id": conversation.pk},
+        {"message": message_out(message, attachments=[]).model_dump(mode="json"), "conversation_id": conversation.pk},
     )
-    conversation_payload: dict[str, Any] = {"conversation": conversation_out(conversation).model_dump(mode="json")}
+    label_names = [] if created else None
+    conversation_payload: dict[str, Any] = {
+        "conversation": conversation_out(conversation, label_names).model_dump(mode="json")
+    }
     if created:
         publish("conversation.created", channel.workspace_id, conversation_payload)
     else:

@@ -1,24 +1,21 @@
-"""Provider webhooks: find the channel, verify, store the raw events once, then process the new ones.
+"""Provider webhooks: find the channel, verify, store the raw events once; the worker processes them.
 
 Storing is one short transaction with insert-or-ignore on (channel, provider
 event id), so the acknowledgement never waits on threading or subscribers
 and a retried delivery is recognised by the database, not by a cache.
+Processing is ``pipeline.processing``'s, in the worker.
 """
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from frontdesk.channels.base import Delivery, RawEvent, RejectedEvent, UnknownChannelKind, adapter_for_kind
 from frontdesk.channels.models import Channel
-from frontdesk.pipeline.inbound import process_event
 from frontdesk.pipeline.models import InboundEvent
 from frontdesk.pipeline.writes import write_transaction
-
-logger = logging.getLogger(__name__)
 
 # Far above any single provider delivery, far below what would hurt a worker.
 MAX_BODY_BYTES = 1024 * 1024
@@ -32,12 +29,12 @@ class ChannelNotFound(LookupError):
 class Receipt:
     """What a delivery did: events newly stored, events already known, events refused."""
 
-    stored: list[InboundEvent] = field(default_factory=list)
+    accepted: int = 0
     duplicates: int = 0
     rejected: list[RejectedEvent] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
-        answer: dict[str, object] = {"accepted": len(self.stored), "duplicates": self.duplicates}
+        answer: dict[str, object] = {"accepted": self.accepted, "duplicates": self.duplicates}
         if self.rejected:
             answer["rejected"] = [
                 {"index": item.index, "id": item.provider_event_id, "detail": item.detail} for item in self.rejected
@@ -70,7 +67,7 @@ def verify_and_split(channel: Channel, body: bytes, headers: Mapping[str, str]) 
 
 
 def store(channel: Channel, delivery: Delivery) -> Receipt:
-    """Insert the delivery's events, ignoring any already stored; returns the ones this call stored."""
+    """Insert the delivery's events, ignoring any already stored; counts the ones this call stored."""
     receipt = Receipt(rejected=list(delivery.rejected))
     unique: dict[str, RawEvent] = {}
     for event in delivery.events:
@@ -92,20 +89,8 @@ def store(channel: Channel, delivery: Delivery) -> Receipt:
     with write_transaction():
         InboundEvent.all_workspaces.bulk_create(rows, ignore_conflicts=True)
         # Rows carrying this delivery's stamp are the ones this request inserted.
-        receipt.stored = list(
-            InboundEvent.in_workspace(channel.workspace_id).filter(channel=channel, delivery=stamp).order_by("pk")
+        receipt.accepted = (
+            InboundEvent.in_workspace(channel.workspace_id).filter(channel=channel, delivery=stamp).count()
         )
-    receipt.duplicates += len(rows) - len(receipt.stored)
-    for row in receipt.stored:
-        row.channel = channel
+    receipt.duplicates += len(rows) - receipt.accepted
     return receipt
-
-
-def process(events: list[InboundEvent]) -> None:
-    """Turn stored events into messages, each on its own; one failing event never blocks the others."""
-    for event in events:
-        try:
-            process_event(event)
-        except Exception:
-            # Even recording the failure failed (the database went away): the event stays unprocessed.
-            logger.exception("Could not process inbound event %s", event.pk)

@@ -1,4 +1,4 @@
-"""Sending signed deliveries to the API channel's webhook, as an integrator's system would."""
+"""Sending signed deliveries to the API channel's webhook, as an integrator's system would, and processing them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.test import Client
 
 from frontdesk.channels.api.adapter import sign
 from frontdesk.channels.models import Channel
+from frontdesk.pipeline.processing import process_due
 
 _numbers = itertools.count(1)
 
@@ -46,6 +47,14 @@ def status_event(message_id: str, status: str, reason: str = "", event_id: str |
     }
 
 
+def process_stored_events() -> int:
+    """What the worker's inbound processor does next: process every due event; returns how many."""
+    total = 0
+    while batch := process_due().count:
+        total += batch
+    return total
+
+
 def deliver(
     client: Client,
     channel: Channel,
@@ -54,8 +63,12 @@ def deliver(
     body: bytes | None = None,
     secret: str | None = None,
     signature: str | None = None,
+    process: bool = True,
 ) -> Any:
-    """POST a delivery; signed with the channel's secret unless ``signature`` or ``secret`` says otherwise."""
+    """POST a delivery, then let the worker process it (unless ``process`` is false).
+
+    Signed with the channel's secret unless ``signature`` or ``secret`` says otherwise.
+    """
     if body is None:
         body = json.dumps({"events": events or []}).encode()
     headers = {}
@@ -63,4 +76,7 @@ def deliver(
         signature = sign(secret or channel.secrets["signing_secret"], body)
     if signature:
         headers["X-Frontdesk-Signature"] = signature
-    return client.generic("POST", hook_path(channel), body, content_type="application/json", headers=headers)
+    response = client.generic("POST", hook_path(channel), body, content_type="application/json", headers=headers)
+    if process:
+        process_stored_events()
+    return response

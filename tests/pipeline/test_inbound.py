@@ -20,7 +20,7 @@ from frontdesk.conversations.models import Conversation, ConversationStatus, Del
 from frontdesk.core.models import Workspace
 from frontdesk.pipeline import events
 from frontdesk.pipeline.events import Event
-from tests.channels.webhooks import deliver, message_event, status_event
+from tests.channels.webhooks import deliver, message_event, process_stored_events, status_event
 from tests.factories import make_contact, make_conversation, make_identity, make_message
 
 
@@ -196,19 +196,34 @@ def test_nothing_is_published_for_a_replay(
 
 
 @pytest.mark.django_db
-def test_ingesting_a_message_takes_a_fixed_number_of_queries(client: Client, channel: Channel) -> None:
-    deliver(client, channel, [message_event(text="opens the conversation")])
+def test_acknowledging_a_delivery_takes_a_fixed_number_of_queries(client: Client, channel: Channel) -> None:
     counts = []
-    for number in range(5):
+    for number in range(3):
         with CaptureQueriesContext(connection) as captured:
-            response = deliver(client, channel, [message_event(text=f"message {number}")])
+            response = deliver(client, channel, [message_event(text=f"message {number}")], process=False)
         assert response.status_code == 200
         counts.append(len(captured))
-    # Ack: channel; insert-or-ignore and read back the stored rows (in a transaction).
-    # Process: lock the event, identity, message dedupe, conversation, insert the message
-    # (in a savepoint), update the conversation, attachments and labels for the payloads,
-    # mark the event processed (in a transaction). Transactions count two statements each.
-    assert counts[0] == 18, [q["sql"][:80] for q in captured.captured_queries]
+    # The channel; then, in a transaction (two statements), insert-or-ignore and count this delivery's rows.
+    assert counts == [5, 5, 5], [q["sql"][:80] for q in captured.captured_queries]
+
+
+@pytest.mark.django_db
+def test_processing_a_batch_takes_a_fixed_number_of_queries_per_message(client: Client, channel: Channel) -> None:
+    deliver(client, channel, [message_event(contact_id=f"crm-{n}", text="opens") for n in range(10)])
+    counts = []
+    for size in (1, 10):
+        deliver(
+            client, channel, [message_event(contact_id=f"crm-{n}", text="more") for n in range(size)], process=False
+        )
+        with CaptureQueriesContext(connection) as captured:
+            assert process_stored_events() == size
+        counts.append(len(captured))
+    # Per batch: is anything due, the transaction, claim the events (with their channels), mark them processed.
+    # Per message: a savepoint (two statements), identity, message dedupe, conversation, insert the message
+    # (in a savepoint), update the conversation and its label links, read its labels for the event.
+    per_message = (counts[1] - counts[0]) / 9
+    assert per_message == 11, [q["sql"][:80] for q in captured.captured_queries]
+    assert counts[0] == 6 + 11, [q["sql"][:80] for q in captured.captured_queries]
 
 
 def outbound(channel: Channel, provider_id: str, status: DeliveryStatus = DeliveryStatus.SENT) -> Message:

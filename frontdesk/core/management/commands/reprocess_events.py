@@ -1,23 +1,25 @@
-"""``frontdesk reprocess-events``: apply stored webhook events that were never processed (after a crash)."""
+"""``frontdesk reprocess-events``: process stored webhook events now, without waiting for the worker.
+
+The worker processes every stored event by itself and retries failures; this
+is for the operator: after fixing the cause of dead-lettered events
+(``--include-failed``), or to drain a backlog while no worker runs.
+"""
 
 from __future__ import annotations
 
 from argparse import ArgumentParser
-from collections import Counter
 from datetime import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime
 
-from frontdesk.pipeline.inbound import process_event
 from frontdesk.pipeline.models import MAX_ATTEMPTS, InboundEvent
-
-BATCH = 500
+from frontdesk.pipeline.processing import process_events
 
 
 class Command(BaseCommand):
-    help = "Process stored inbound events not processed yet (after a crash), oldest first. Safe to run twice."
+    help = "Process stored inbound events now, oldest first, without waiting for the worker. Safe to run twice."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--channel", type=int, help="Only events of this channel id.")
@@ -25,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--include-failed",
             action="store_true",
-            help=f"Also retry events that already failed {MAX_ATTEMPTS} times.",
+            help=f"Also retry dead-lettered events (those that failed {MAX_ATTEMPTS} times).",
         )
 
     def handle(self, *args: Any, channel: int | None, since: str | None, include_failed: bool, **options: Any) -> None:
@@ -42,17 +44,6 @@ class Command(BaseCommand):
             pending = pending.filter(attempts__lt=MAX_ATTEMPTS)
         total = pending.count()
         self.stdout.write(f"{total} unprocessed event(s)")
-        outcomes: Counter[str] = Counter()
-        last_pk = 0
-        done = 0
-        while True:
-            batch = list(pending.filter(pk__gt=last_pk).select_related("channel__workspace").order_by("pk")[:BATCH])
-            if not batch:
-                break
-            for event in batch:
-                outcomes[process_event(event)] += 1
-                done += 1
-            last_pk = batch[-1].pk
-            self.stdout.write(f"  {done}/{total}")
-        summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items())) or "nothing to do"
-        self.stdout.write(self.style.SUCCESS(f"Done: {summary}."))
+        result = process_events(pending, progress=lambda done: self.stdout.write(f"  {done}/{total}"))
+        summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(result.outcomes.items()))
+        self.stdout.write(self.style.SUCCESS(f"Done: {summary or 'nothing to do'}."))

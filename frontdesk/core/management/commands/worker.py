@@ -1,4 +1,8 @@
-"""``frontdesk worker``: runs queued tasks (django-tasks-db's worker) for scale-out."""
+"""``frontdesk worker``: runs queued tasks (django-tasks-db's worker) and processes inbound events.
+
+Each task runner and each inbound processor is one thread; the first signal
+lets them finish what they hold, a second one aborts.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
 from frontdesk.core.supervisor import stop_with_supervisor
+from frontdesk.pipeline.processing import InboundProcessor
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +48,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--interval", type=float, default=1.0, help="Seconds between polls of an empty queue (default: 1)."
         )
+        parser.add_argument(
+            "--inbound",
+            type=int,
+            default=1,
+            metavar="N",
+            help="Inbound processors: threads turning stored webhook events into messages (default: 1; 0 for none).",
+        )
 
-    def handle(self, *args: Any, queues: list[str] | None, concurrency: int, interval: float, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        queues: list[str] | None,
+        concurrency: int,
+        interval: float,
+        inbound: int,
+        **options: Any,
+    ) -> None:
         backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
         if not isinstance(backend, DatabaseBackend):
             raise CommandError("The worker needs the database task backend (django_tasks_db.DatabaseBackend).")
@@ -54,8 +74,8 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Unknown queue(s): {', '.join(sorted(unknown))}. Known: {', '.join(sorted(backend.queues))}."
             )
-        if concurrency < 1:
-            raise CommandError("--concurrency must be at least 1")
+        if concurrency < 0 or inbound < 0 or concurrency + inbound == 0:
+            raise CommandError("--concurrency and --inbound must not be negative, and not both 0")
 
         workers = [
             Worker(
@@ -70,28 +90,33 @@ class Command(BaseCommand):
             )
             for number in range(concurrency)
         ]
+        loops: list[Worker | InboundProcessor] = [*workers, *(InboundProcessor() for _ in range(inbound))]
         stop_with_supervisor()
-        if concurrency == 1:
-            # django-tasks-db's own handling: the first signal lets the running
-            # task finish, a second one aborts it.
-            workers[0].configure_signals()
-            workers[0].run()
-            return
-        self._run_threads(workers)
+        self._run_threads(loops)
 
-    def _run_threads(self, workers: list[Worker]) -> None:
+    def _run_threads(self, loops: list[Worker | InboundProcessor]) -> None:
+        stopping = False
+
+        def stop_all() -> None:
+            for loop in loops:
+                if isinstance(loop, InboundProcessor):
+                    loop.stop()
+                else:
+                    loop.running = False
+
         def stop(signum: int, frame: FrameType | None) -> None:
-            if not workers[0].running:
+            nonlocal stopping
+            if stopping:
                 raise SystemExit(1)
-            logger.warning("Received %s - finishing running tasks (again to abort them)", signal.strsignal(signum))
-            for worker in workers:
-                worker.running = False
+            stopping = True
+            logger.warning("Received %s - finishing running work (again to abort it)", signal.strsignal(signum))
+            stop_all()
 
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, stop)
         threads = [
-            threading.Thread(target=self._work, args=(worker,), name=f"worker-{number}", daemon=True)
-            for number, worker in enumerate(workers)
+            threading.Thread(target=self._work, args=(loop,), name=_name(loop, number), daemon=True)
+            for number, loop in enumerate(loops)
         ]
         for thread in threads:
             thread.start()
@@ -99,20 +124,23 @@ class Command(BaseCommand):
         while alive := [thread for thread in threads if thread.is_alive()]:
             # Short joins keep the main thread able to run the signal handler.
             alive[0].join(0.5)
-            if not crashed and workers[0].running and len(alive) < len(threads):
+            if not crashed and not stopping and len(alive) < len(threads):
                 # One thread died of an error: stop the others and exit non-zero,
                 # so whatever supervises this process starts a fresh one.
                 crashed = True
-                for worker in workers:
-                    worker.running = False
+                stop_all()
         if crashed:
             raise CommandError("A worker thread failed; see the traceback above.")
 
     @staticmethod
-    def _work(worker: Worker) -> None:
+    def _work(loop: Worker | InboundProcessor) -> None:
         try:
-            worker.run()
+            loop.run()
         except Exception:
-            logger.exception("Worker %s failed", worker.worker_id)
+            logger.exception("%s failed", threading.current_thread().name)
         finally:
             connections.close_all()
+
+
+def _name(loop: Worker | InboundProcessor, number: int) -> str:
+    return f"inbound-{number}" if isinstance(loop, InboundProcessor) else f"tasks-{loop.worker_id}"
