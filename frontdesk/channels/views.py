@@ -1,32 +1,18 @@
 """``/hooks/<kind>/<webhook-token>``: where providers deliver events.
 
 The view only reads the request and answers; finding the channel, verifying
-and storing are the pipeline's, and the worker processes what was stored.
-Every refusal is JSON ``{"detail": …}``.
+and storing are the pipeline's (``handle_delivery``), and the worker
+processes what was stored. The web server answers these paths on a fast path
+that skips Django's middleware (``frontdesk.channels.fast_hooks``); this view
+serves the same function to Django's own handler (tests, WSGI).
 """
 
 from __future__ import annotations
 
-import logging
-
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from frontdesk.channels.base import InboundRejected
-from frontdesk.pipeline.webhooks import (
-    MAX_BODY_BYTES,
-    ChannelNotFound,
-    Receipt,
-    channel_for_webhook,
-    store,
-    verify_and_split,
-)
-
-logger = logging.getLogger(__name__)
-
-
-def refuse(status: int, detail: str) -> JsonResponse:
-    return JsonResponse({"detail": detail}, status=status)
+from frontdesk.pipeline.webhooks import MAX_BODY_BYTES, handle_delivery
 
 
 def read_body(request: HttpRequest) -> bytes | None:
@@ -44,23 +30,11 @@ def read_body(request: HttpRequest) -> bytes | None:
 @csrf_exempt
 def receive(request: HttpRequest, kind: str, webhook_token: str) -> JsonResponse:
     if request.method != "POST":
-        response = refuse(405, "Webhooks are delivered with POST.")
+        response = JsonResponse({"detail": "Webhooks are delivered with POST."}, status=405)
         response["Allow"] = "POST"
         return response
-    try:
-        channel = channel_for_webhook(kind, webhook_token)
-    except ChannelNotFound:
-        return refuse(404, "No active channel at this address.")
     body = read_body(request)
     if body is None:
-        return refuse(413, f"The body is larger than {MAX_BODY_BYTES} bytes.")
-    try:
-        delivery = verify_and_split(channel, body, request.headers)
-    except InboundRejected as error:
-        logger.warning("Webhook for channel %s refused (%s): %s", channel.pk, error.status, error.detail)
-        return refuse(error.status, error.detail)
-    if not delivery.events and delivery.rejected:
-        answer = Receipt(rejected=delivery.rejected).as_dict()
-        return JsonResponse({"detail": "No event of the delivery has a usable shape.", **answer}, status=400)
-    receipt = store(channel, delivery)
-    return JsonResponse(receipt.as_dict())
+        return JsonResponse({"detail": f"The body is larger than {MAX_BODY_BYTES} bytes."}, status=413)
+    status, answer = handle_delivery(kind, webhook_token, body, request.headers)
+    return JsonResponse(answer, status=status)

@@ -185,7 +185,7 @@ def ingest_message(channel: Channel, inbound: InboundMessage) -> str:
         channel.workspace_id,
         {"message": message_out(message, attachments=[]).model_dump(mode="json"), "conversation_id": conversation.pk},
     )
-    label_names = [] if created else None
+    label_names: list[str] | None = [] if created else None
     conversation_payload: dict[str, Any] = {
         "conversation": conversation_out(conversation, label_names).model_dump(mode="json")
     }

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import uuid
-
 from django.db import models
 from django.utils import timezone
 
@@ -24,8 +22,6 @@ class InboundEvent(TenantModel):
     channel = models.ForeignKey("frontdesk_channels.Channel", on_delete=models.CASCADE, related_name="+")
     provider_event_id = models.CharField(max_length=255)
     payload = models.JSONField()
-    # The webhook request that stored the row: tells a new event from a duplicate without a second round trip.
-    delivery = models.UUIDField(default=uuid.uuid4, editable=False)
     received_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -56,7 +56,9 @@ def due_events(now: datetime) -> QuerySet[InboundEvent]:
 
 def retry_delay(attempts: int) -> timedelta:
     """Exponential back-off with jitter: about 2 s, 4 s, 8 s, 16 s after the 1st…4th failure."""
-    return FIRST_RETRY * (2 ** (attempts - 1)) * random.uniform(0.75, 1.25)
+    jitter = random.uniform(0.75, 1.25)  # spreads the retries of one burst; not a secret
+    seconds: float = FIRST_RETRY.total_seconds() * (1 << (attempts - 1)) * jitter
+    return timedelta(seconds=seconds)
 
 
 def process_due(limit: int = BATCH_SIZE, seconds: float = BATCH_SECONDS) -> BatchResult:

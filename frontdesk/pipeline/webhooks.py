@@ -1,21 +1,34 @@
 """Provider webhooks: find the channel, verify, store the raw events once; the worker processes them.
 
-Storing is one short transaction with insert-or-ignore on (channel, provider
-event id), so the acknowledgement never waits on threading or subscribers
-and a retried delivery is recognised by the database, not by a cache.
-Processing is ``pipeline.processing``'s, in the worker.
+Storing is one statement, insert-or-ignore on (channel, provider event id)
+returning the rows it inserted, so the acknowledgement never waits on
+threading or subscribers and a retried delivery is recognised by the
+database, not by a cache. Processing is ``pipeline.processing``'s, in the worker.
 """
 
 from __future__ import annotations
 
-import uuid
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from frontdesk.channels.base import Delivery, RawEvent, RejectedEvent, UnknownChannelKind, adapter_for_kind
+from django.db import connection
+from django.utils import timezone
+
+from frontdesk.channels.base import (
+    Delivery,
+    InboundRejected,
+    RawEvent,
+    RejectedEvent,
+    UnknownChannelKind,
+    adapter_for_kind,
+)
 from frontdesk.channels.models import Channel
 from frontdesk.pipeline.models import InboundEvent
-from frontdesk.pipeline.writes import write_transaction
+from frontdesk.pipeline.writes import write_turn
+
+logger = logging.getLogger(__name__)
 
 # Far above any single provider delivery, far below what would hurt a worker.
 MAX_BODY_BYTES = 1024 * 1024
@@ -42,6 +55,29 @@ class Receipt:
         return answer
 
 
+def handle_delivery(
+    kind: str, webhook_token: str, body: bytes, headers: Mapping[str, str]
+) -> tuple[int, dict[str, Any]]:
+    """Everything a webhook request does after reading its body: the HTTP status and JSON answer.
+
+    Shared by the Django view and the web server's fast path for ``/hooks/``
+    (``frontdesk.channels.fast_hooks``). Every refusal is ``{"detail": …}``.
+    """
+    try:
+        channel = channel_for_webhook(kind, webhook_token)
+    except ChannelNotFound:
+        return 404, {"detail": "No active channel at this address."}
+    try:
+        delivery = verify_and_split(channel, body, headers)
+    except InboundRejected as error:
+        logger.warning("Webhook for channel %s refused (%s): %s", channel.pk, error.status, error.detail)
+        return error.status, {"detail": error.detail}
+    if not delivery.events and delivery.rejected:
+        answer = Receipt(rejected=delivery.rejected).as_dict()
+        return 400, {"detail": "No event of the delivery has a usable shape.", **answer}
+    return 200, store(channel, delivery).as_dict()
+
+
 def channel_for_webhook(kind: str, webhook_token: str) -> Channel:
     """The active channel behind ``/hooks/<kind>/<webhook_token>``; the same error for unknown and disabled."""
     try:
@@ -49,11 +85,7 @@ def channel_for_webhook(kind: str, webhook_token: str) -> Channel:
     except UnknownChannelKind as error:
         raise ChannelNotFound(kind) from error
     # The webhook token is the only thing that names the workspace here.
-    channel = (
-        Channel.all_workspaces.select_related("workspace")
-        .filter(kind=kind, webhook_token=webhook_token, is_active=True)
-        .first()
-    )
+    channel = Channel.all_workspaces.filter(kind=kind, webhook_token=webhook_token, is_active=True).first()
     if channel is None:
         raise ChannelNotFound(kind)
     return channel
@@ -75,22 +107,43 @@ def store(channel: Channel, delivery: Delivery) -> Receipt:
     receipt.duplicates = len(delivery.events) - len(unique)
     if not unique:
         return receipt
-    stamp = uuid.uuid4()
-    rows = [
-        InboundEvent(
-            workspace_id=channel.workspace_id,
-            channel=channel,
-            provider_event_id=event.provider_event_id,
-            payload=event.payload,
-            delivery=stamp,
-        )
-        for event in unique.values()
-    ]
-    with write_transaction():
-        InboundEvent.all_workspaces.bulk_create(rows, ignore_conflicts=True)
-        # Rows carrying this delivery's stamp are the ones this request inserted.
-        receipt.accepted = (
-            InboundEvent.in_workspace(channel.workspace_id).filter(channel=channel, delivery=stamp).count()
-        )
-    receipt.duplicates += len(rows) - receipt.accepted
+    # One statement, atomic by itself: no transaction around it.
+    with write_turn():
+        receipt.accepted = _insert_new(channel, list(unique.values()))
+    receipt.duplicates += len(unique) - receipt.accepted
     return receipt
+
+
+def _insert_new(channel: Channel, events: list[RawEvent]) -> int:
+    """One INSERT … ON CONFLICT DO NOTHING RETURNING: the database tells new events from duplicates.
+
+    Written in SQL because the ORM's ``bulk_create(ignore_conflicts=True)``
+    cannot say which rows it inserted, which would cost a second query on
+    every acknowledgement.
+    """
+    meta = InboundEvent._meta
+    payload_field = meta.get_field("payload")
+    received = meta.get_field("received_at").get_db_prep_save(timezone.now(), connection)
+    columns = ["workspace_id", "channel_id", "provider_event_id", "payload", "received_at", "retry_at", "attempts"]
+    columns += ["error"]
+    rows = [
+        (
+            channel.workspace_id,
+            channel.pk,
+            event.provider_event_id,
+            payload_field.get_db_prep_save(event.payload, connection),
+            received,
+            received,
+            0,
+            "",
+        )
+        for event in events
+    ]
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(rows))
+    sql = (
+        f"INSERT INTO {meta.db_table} ({', '.join(columns)}) VALUES {placeholders}"  # noqa: S608 (names are ours)
+        " ON CONFLICT (channel_id, provider_event_id) DO NOTHING RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for row in rows for value in row])
+        return len(cursor.fetchall())

@@ -23,3 +23,13 @@ def write_transaction() -> Iterator[None]:
         return
     with _sqlite_writer, transaction.atomic():
         yield
+
+
+@contextmanager
+def write_turn() -> Iterator[None]:
+    """This thread's turn among the process's SQLite writers, for one autocommit statement; nothing on PostgreSQL."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    with _sqlite_writer:
+        yield
