@@ -1,14 +1,17 @@
 """Inbound ingest: signed webhooks per second, acknowledgement latency, time until a message is readable.
 
-Starts `frontdesk web` on a free port against a fresh database (embedded
-SQLite, or PostgreSQL when FRONTDESK_DATABASE_URL points at a server), sends
+Starts `frontdesk web` and `frontdesk worker` (its inbound processors turn
+the stored events into messages) on a free port against a fresh database
+(embedded SQLite, or PostgreSQL when FRONTDESK_DATABASE_URL points at a
+server), sends
 N signed API-channel webhooks (one message each, spread over many contacts)
 from a pool of concurrent senders, and times:
 
 - the acknowledgement (the 200) of every delivery: p50/p95/p99;
 - for a sample of probe messages, the time from sending until the message is
   listed by `GET /api/v1/conversations/{id}/messages`: p50/p95;
-- messages per second over the whole run;
+- messages per second acknowledged over the whole run, and messages per
+  second processed (from the first send until the last message is stored);
 - the ceiling: the database's own rate for inserting the same number of
   message rows in one transaction (rolled back).
 
@@ -23,6 +26,7 @@ Prints one JSON line.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hashlib
 import hmac
 import json
@@ -30,10 +34,8 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -137,23 +139,37 @@ def run(args: argparse.Namespace, env: dict[str, str], var_dir: Path) -> dict[st
     world = json.loads(setup.stdout.strip().splitlines()[-1])
     port = free_port()
     log = var_dir / "web.log"
-    with log.open("w") as output:
+    worker_log = var_dir / "worker.log"
+    base = f"http://127.0.0.1:{port}"
+    quiet = env | {"FRONTDESK_LOG_LEVEL": "WARNING"}
+    # As `frontdesk run` does: without Redis the worker hands its events to the web process.
+    forward = (
+        {} if env.get("FRONTDESK_REDIS_URL") else {"FRONTDESK_EVENTS_FORWARD_URL": base + "/inbox/internal/events/"}
+    )
+    with log.open("w") as output, worker_log.open("w") as worker_output:
         server = subprocess.Popen(
             [*FRONTDESK, "web", "--port", str(port), "--workers", str(args.workers)],
-            env=env | {"FRONTDESK_LOG_LEVEL": "WARNING"},
+            env=quiet,
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    base = f"http://127.0.0.1:{port}"
+        worker = subprocess.Popen(
+            [*FRONTDESK, "worker", "--inbound", str(args.processors)],
+            env=quiet | forward,
+            stdout=worker_output,
+            stderr=subprocess.STDOUT,
+        )
     try:
         wait_for(lambda: _up(base), 60, "frontdesk web", log)
-        figures = load(args, world, base)
+        figures = load(args, world, base, env)
     except BaseException:
-        sys.stderr.write(log.read_text()[-5000:])
+        sys.stderr.write(log.read_text()[-5000:] + worker_log.read_text()[-5000:])
         raise
     finally:
-        server.terminate()
-        server.wait(30)
+        for process in (server, worker):
+            process.terminate()
+        for process in (server, worker):
+            process.wait(30)
     ceiling = subprocess.run(
         [sys.executable, "-c", CEILING, str(args.messages)],
         env=env | {"DJANGO_SETTINGS_MODULE": "frontdesk.settings"},
@@ -166,6 +182,33 @@ def run(args: argparse.Namespace, env: dict[str, str], var_dir: Path) -> dict[st
     return figures
 
 
+# Waits until the worker has processed every event; prints the wall-clock time it saw that.
+PROCESSED = """
+import sys, time
+import django
+django.setup()
+from frontdesk.pipeline.models import InboundEvent
+expected, deadline = int(sys.argv[1]), time.time() + 600
+while InboundEvent.all_workspaces.filter(processed_at__isnull=False).count() < expected:
+    if time.time() > deadline:
+        raise SystemExit("the worker did not process every event within 10 minutes")
+    time.sleep(0.05)
+print(time.time())
+"""
+
+
+def wait_until_processed(expected: int, env: dict[str, str], started_at: float) -> float:
+    """Seconds from the first send until the worker has processed every event."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROCESSED, str(expected)],
+        env=env | {"DJANGO_SETTINGS_MODULE": "frontdesk.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(done.stdout.strip().splitlines()[-1]) - started_at
+
+
 def _up(base: str) -> bool:
     try:
         return httpx.get(base + "/healthz", timeout=1).status_code == 200
@@ -173,64 +216,105 @@ def _up(base: str) -> bool:
         return False
 
 
-def load(args: argparse.Namespace, world: dict[str, Any], base: str) -> dict[str, Any]:
+class Connection:
+    """A keep-alive HTTP/1.1 connection, as light as a load generator can be (httpx would cost the server CPU)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(
+        self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}", f"Content-Length: {len(body)}"]
+        lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        return status, await self.reader.readexactly(length)
+
+
+def load(args: argparse.Namespace, world: dict[str, Any], base: str, env: dict[str, str]) -> dict[str, Any]:
+    return asyncio.run(_load(args, world, base, env))
+
+
+async def _load(args: argparse.Namespace, world: dict[str, Any], base: str, env: dict[str, str]) -> dict[str, Any]:
+    host, port = base.removeprefix("http://").split(":")
     probes = list(world["conversations"])
     every = max(1, args.messages // max(1, len(probes)))
-    plan: list[tuple[str, str, str | None]] = []
+    # Bodies are built and signed before the clock starts: the load generator's work is not the server's.
+    plan: list[tuple[bytes, dict[str, str], str | None, str]] = []
     for number in range(args.messages):
         if number % every == every - 1 and probes:
             contact = probes.pop()
-            plan.append((contact, f"probe {uuid.uuid4().hex}", contact))
+            text, probe = f"probe {uuid.uuid4().hex}", contact
         else:
-            plan.append((f"contact-{number % args.contacts}", f"message {number}", None))
-    acks: list[float] = []
-    readable: list[float] = []
-    failures: list[int] = []
-    lock = threading.Lock()
-    local = threading.local()
-
-    def client() -> httpx.Client:
-        if not hasattr(local, "client"):
-            local.client = httpx.Client(base_url=base, timeout=30)
-        found: httpx.Client = local.client
-        return found
-
-    def send(item: tuple[str, str, str | None]) -> None:
-        contact, text, probe = item
+            contact, text, probe = f"contact-{number % args.contacts}", f"message {number}", None
         body, headers = signed(world["secret"], [message(contact, text)])
-        started = time.perf_counter()
-        response = client().post(world["hook"], content=body, headers=headers)
-        acked = time.perf_counter()
-        with lock:
-            acks.append((acked - started) * 1000)
-            if response.status_code != 200:
-                failures.append(response.status_code)
-        if probe is None:
-            return
-        path = f"/api/v1/conversations/{world['conversations'][probe]}/messages"
-        auth = {"Authorization": f"Bearer {world['token']}"}
-        deadline = started + 30
-        while time.perf_counter() < deadline:
-            listing = client().get(path, headers=auth)
-            if listing.status_code != 200:
-                raise SystemExit(f"GET {path} answered {listing.status_code}: {listing.text[:500]}")
-            page = listing.json()
-            if any(item["text"] == text for item in page["items"]):
-                with lock:
-                    readable.append((time.perf_counter() - started) * 1000)
-                return
-            time.sleep(0.005)
+        plan.append((body, headers, probe, text))
+    queue: asyncio.Queue[tuple[bytes, dict[str, str], str | None, str]] = asyncio.Queue()
+    for item in plan:
+        queue.put_nowait(item)
+    acks: list[float] = []
+    failures: list[int] = []
+    pending: dict[str, tuple[str, float]] = {}
+    readable: list[float] = []
+    sending = True
 
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
-        list(pool.map(send, plan))
+    async def sender() -> None:
+        connection = Connection(host, int(port))
+        while not queue.empty():
+            body, headers, probe, text = queue.get_nowait()
+            started = time.perf_counter()
+            status, _answer = await connection.request("POST", world["hook"], body, headers)
+            acks.append((time.perf_counter() - started) * 1000)
+            if status != 200:
+                failures.append(status)
+            if probe is not None:
+                pending[probe] = (text, started)
+
+    async def prober() -> None:
+        """Polls the API for each probe message not yet readable, oldest first, on its own connection."""
+        connection = Connection(host, int(port))
+        auth = {"Authorization": f"Bearer {world['token']}"}
+        while sending or pending:
+            for probe, (text, started) in sorted(pending.items(), key=lambda item: item[1][1]):
+                path = f"/api/v1/conversations/{world['conversations'][probe]}/messages"
+                status, answer = await connection.request("GET", path, headers=auth)
+                if status != 200:
+                    raise SystemExit(f"GET {path} answered {status}: {answer[:500]!r}")
+                if any(item["text"] == text for item in json.loads(answer)["items"]):
+                    readable.append((time.perf_counter() - started) * 1000)
+                    del pending[probe]
+            await asyncio.sleep(0.01)
+
+    started_at, started = time.time(), time.perf_counter()
+    # With no processor running (--processors 0) only the acknowledgement is measured (RELIABILITY T-07).
+    probing = asyncio.create_task(prober()) if args.processors else None
+    await asyncio.gather(*(sender() for _ in range(args.concurrency)))
     elapsed = time.perf_counter() - started
+    sending = False
+    processed = None
+    if probing is not None:
+        processed = await asyncio.to_thread(wait_until_processed, args.messages, env, started_at)
+        await asyncio.wait_for(probing, 600)
     return {
         "benchmark": "ingest",
         "messages": args.messages,
         "concurrency": args.concurrency,
         "web_workers": args.workers,
+        "inbound_processors": args.processors,
         "messages_per_s": round(args.messages / elapsed, 1),
+        "processed_per_s": round(args.messages / processed, 1) if processed else None,
         "ack_p50_ms": percentile(acks, 0.50),
         "ack_p95_ms": percentile(acks, 0.95),
         "ack_p99_ms": percentile(acks, 0.99),
@@ -248,6 +332,7 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=200, help="distinct senders of the load messages")
     parser.add_argument("--probes", type=int, default=100, help="messages timed until readable through the API")
     parser.add_argument("--workers", type=int, default=1, help="web server processes")
+    parser.add_argument("--processors", type=int, default=1, help="inbound processors in the worker")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="frontdesk-bench-ingest-") as scratch:
         var_dir = Path(scratch)

@@ -35,10 +35,12 @@ def is_signed(body: bytes, presented: str) -> bool:
     return hmac.compare_digest(signature(body), presented)
 
 
-def forward(workspace_id: int, payload: dict[str, Any]) -> None:
-    """Hand one event to the web process; a failure is logged, never raised into the caller's work."""
+def forward(items: list[tuple[int, dict[str, Any]]]) -> None:
+    """Hand (workspace id, payload) events to the web process in one request; a failure is logged, never raised."""
     url = settings.FRONTDESK_EVENTS_FORWARD_URL
-    body = json.dumps({"workspace_id": workspace_id, "payload": payload}).encode()
+    body = json.dumps(
+        {"events": [{"workspace_id": workspace_id, "payload": payload} for workspace_id, payload in items]}
+    ).encode()
     # The web process is on loopback by construction: allow exactly that address.
     with HttpClient(allowlist=Allowlist.parse([urlsplit(url).netloc]), read_timeout=5, total_timeout=5) as client:
         try:
@@ -46,7 +48,7 @@ def forward(workspace_id: int, payload: dict[str, Any]) -> None:
                 url, content=body, headers={"Content-Type": "application/json", SIGNATURE_HEADER: signature(body)}
             )
         except HttpClientError as error:
-            logger.warning("Could not forward an event to the web process: %s", error)
+            logger.warning("Could not forward %s event(s) to the web process: %s", len(items), error)
             return
     if answer.status_code != 204:
-        logger.warning("The web process refused a forwarded event: HTTP %s", answer.status_code)
+        logger.warning("The web process refused %s forwarded event(s): HTTP %s", len(items), answer.status_code)

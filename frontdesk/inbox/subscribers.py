@@ -14,14 +14,23 @@ from frontdesk.pipeline.events import Event, subscriber
 
 
 @subscriber
-def push_to_agents(event: Event) -> None:
+def push_to_agents(events: list[Event]) -> None:
+    items = [(event.workspace_id, event.as_dict()) for event in events]
     if settings.FRONTDESK_EVENTS_FORWARD_URL:
-        forward(event.workspace_id, event.as_dict())
+        forward(items)
         return
-    send_to_workspace(event.workspace_id, event.as_dict())
+    send_to_workspaces(items)
 
 
-def send_to_workspace(workspace_id: int, payload: dict[str, Any]) -> None:
+def send_to_workspaces(items: list[tuple[int, dict[str, Any]]]) -> None:
+    """Send each (workspace id, payload) to its workspace's agents, in order, in one trip to the channel layer."""
     layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(workspace_group(workspace_id), {"type": "workspace.event", "payload": payload})
+    if layer is None or not items:
+        return
+
+    async def send_all() -> None:
+        for workspace_id, payload in items:
+            # In order: an agent must see a message before the conversation update that follows it.
+            await layer.group_send(workspace_group(workspace_id), {"type": "workspace.event", "payload": payload})
+
+    async_to_sync(send_all)()

@@ -23,7 +23,7 @@ from frontdesk.conversations.models import Conversation, ConversationStatus, Lab
 from frontdesk.core.decorators import member_required
 from frontdesk.core.models import Member
 from frontdesk.inbox import forwarding
-from frontdesk.inbox.subscribers import send_to_workspace
+from frontdesk.inbox.subscribers import send_to_workspaces
 
 PAGE_SIZE = 50
 
@@ -173,13 +173,12 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> FileRespons
 @csrf_exempt
 @require_POST
 def forwarded_event(request: HttpRequest) -> HttpResponse:
-    """An event from this machine's worker or scheduler, for the agents connected here (embedded mode)."""
+    """Events from this machine's worker or scheduler, for the agents connected here (embedded mode)."""
     if not forwarding.is_signed(request.body, request.headers.get(forwarding.SIGNATURE_HEADER, "")):
         return HttpResponse(status=403)
     try:
-        event = json.loads(request.body)
-        workspace_id, payload = int(event["workspace_id"]), dict(event["payload"])
+        items = [(int(event["workspace_id"]), dict(event["payload"])) for event in json.loads(request.body)["events"]]
     except (ValueError, KeyError, TypeError):
         return HttpResponse(status=400)
-    send_to_workspace(workspace_id, payload)
+    send_to_workspaces(items)
     return HttpResponse(status=204)

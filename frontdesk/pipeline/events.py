@@ -1,14 +1,18 @@
 """Domain events: published by actions, delivered to subscribers after the transaction commits.
 
-A subscriber reacts to an event (realtime fan-out, automation, webhooks,
+A subscriber reacts to events (realtime fan-out, automation, webhooks,
 search…); it never calls another subscriber. A failing subscriber is logged
-and does not stop the others.
+and does not stop the others. Subscribers receive a list: one event, or all
+the events of a batch (see ``collecting``), so a fan-out can make one round
+trip for many.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,13 +33,14 @@ class Event:
         return {"type": self.type, "workspace_id": self.workspace_id, "occurred_at": self.occurred_at, **self.payload}
 
 
-type Subscriber = Callable[[Event], None]
+type Subscriber = Callable[[list[Event]], None]
 
 _subscribers: dict[str, Subscriber] = {}
+_collecting = threading.local()
 
 
 def subscriber(function: Subscriber) -> Subscriber:
-    """Register ``function`` to receive every published event (after commit)."""
+    """Register ``function`` to receive every published event (after commit), in order."""
     _subscribers[f"{function.__module__}.{function.__qualname__}"] = function
     return function
 
@@ -43,13 +48,35 @@ def subscriber(function: Subscriber) -> Subscriber:
 def publish(event_type: str, workspace_id: int, payload: dict[str, Any]) -> Event:
     """Announce that something happened; subscribers hear of it once the transaction commits."""
     event = Event(type=event_type, workspace_id=workspace_id, payload=payload)
-    transaction.on_commit(lambda: dispatch(event))
+    collected: list[Event] | None = getattr(_collecting, "events", None)
+    if collected is not None:
+        collected.append(event)
+    else:
+        transaction.on_commit(lambda: dispatch([event]))
     return event
 
 
-def dispatch(event: Event) -> None:
+@contextmanager
+def collecting() -> Iterator[list[Event]]:
+    """Inside a transaction: gather the events published in the block and dispatch them together after commit.
+
+    The caller owns the list: an event published in a savepoint that was
+    rolled back must be removed from it (Django forgets its own on-commit
+    callbacks then, but this list is ours).
+    """
+    events: list[Event] = []
+    _collecting.events = events
+    try:
+        yield events
+    finally:
+        _collecting.events = None
+    if events:
+        transaction.on_commit(lambda: dispatch(events))
+
+
+def dispatch(events: list[Event]) -> None:
     for name, function in list(_subscribers.items()):
         try:
-            function(event)
+            function(events)
         except Exception:
-            logger.exception("Subscriber %s failed on %s", name, event.type)
+            logger.exception("Subscriber %s failed on %s", name, ", ".join(sorted({event.type for event in events})))

@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from frontdesk.pipeline.events import collecting
 from frontdesk.pipeline.inbound import apply_event
 from frontdesk.pipeline.models import MAX_ATTEMPTS, InboundEvent
 from frontdesk.pipeline.writes import write_transaction
@@ -100,28 +101,31 @@ def process_events(events: QuerySet[InboundEvent], progress: Callable[[int], Non
 def process_batch(events: list[InboundEvent], result: BatchResult, deadline: float) -> None:
     """Apply locked events in the caller's transaction, in order, until ``deadline`` has passed."""
     finished: list[InboundEvent] = []
-    for number, event in enumerate(events):
-        if number and time.monotonic() > deadline:
-            break
-        now = timezone.now()
-        try:
-            with transaction.atomic():
-                outcome, notes = apply_event(event)
-        except Exception as error:
-            _record_failure(event, error, now)
-            result.outcomes["dead-lettered" if event.attempts >= MAX_ATTEMPTS else "failed"] += 1
-            continue
-        event.processed_at = now
-        event.attempts += 1
-        event.error = "; ".join(notes)[:2000]
-        finished.append(event)
-        result.outcomes[outcome] += 1
+    with collecting() as published:
+        for number, event in enumerate(events):
+            if number and time.monotonic() > deadline:
+                break
+            now = timezone.now()
+            before = len(published)
+            try:
+                with transaction.atomic():
+                    outcome, notes = apply_event(event)
+            except Exception as error:
+                del published[before:]  # rolled back with the event's savepoint
+                _record_failure(event, error, now, result)
+                continue
+            event.processed_at = now
+            event.attempts += 1
+            event.error = "; ".join(notes)[:2000]
+            finished.append(event)
+            result.outcomes[outcome] += 1
     if finished:
         InboundEvent.all_workspaces.bulk_update(finished, ["processed_at", "attempts", "error"])
 
 
-def _record_failure(event: InboundEvent, error: Exception, now: datetime) -> None:
+def _record_failure(event: InboundEvent, error: Exception, now: datetime, result: BatchResult) -> None:
     event.attempts += 1
+    result.outcomes["dead-lettered" if event.attempts >= MAX_ATTEMPTS else "failed"] += 1
     event.error = f"{type(error).__name__}: {error}"[:2000]
     event.retry_at = now + retry_delay(event.attempts)
     if event.attempts >= MAX_ATTEMPTS:

@@ -34,7 +34,7 @@ def api(client: Client, agent: Member) -> Callable[..., Any]:
 @pytest.fixture
 def events() -> Iterator[list[Event]]:
     received: list[Event] = []
-    _subscribers["test"] = received.append
+    _subscribers["test"] = received.extend
     yield received
     del _subscribers["test"]
 

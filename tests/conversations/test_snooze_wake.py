@@ -79,7 +79,7 @@ def test_woken_conversations_are_announced_to_agents(
     from frontdesk.pipeline.events import _subscribers
 
     received: list[Any] = []
-    _subscribers["test"] = received.append
+    _subscribers["test"] = received.extend
     try:
         due = make_conversation(
             workspace, status=ConversationStatus.SNOOZED, snoozed_until=timezone.now() - timedelta(minutes=1)

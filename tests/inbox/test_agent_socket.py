@@ -120,7 +120,8 @@ def test_events_forwarded_by_other_roles_reach_agents_only_when_signed(client: C
 
     workspace = make_workspace()
     cookie = session_cookie(client, make_member(workspace, Role.AGENT))
-    body = json.dumps({"workspace_id": workspace.pk, "payload": {"type": "message.updated", "id": 7}}).encode()
+    events = [{"workspace_id": workspace.pk, "payload": {"type": "message.updated", "id": n}} for n in (7, 8)]
+    body = json.dumps({"events": events}).encode()
     unsigned = client.post("/inbox/internal/events/", body, content_type="application/json")
     forged = client.post(
         "/inbox/internal/events/",
@@ -144,7 +145,11 @@ def test_events_forwarded_by_other_roles_reach_agents_only_when_signed(client: C
         )
         assert response.status_code == 204
         received.append(await communicator.receive_json_from(timeout=2))
+        received.append(await communicator.receive_json_from(timeout=2))
         await communicator.disconnect()
         return received
 
-    assert asyncio.run(listen_while_forwarding())[1] == {"type": "message.updated", "id": 7}
+    assert asyncio.run(listen_while_forwarding())[1:] == [
+        {"type": "message.updated", "id": 7},
+        {"type": "message.updated", "id": 8},
+    ]

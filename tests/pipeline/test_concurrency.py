@@ -44,7 +44,7 @@ def test_fifty_concurrent_identical_deliveries_store_one_message() -> None:
     channel = create_api_channel(make_workspace(), "Shop backend")
     events = [message_event(event_id="evt-1", message_id="m-1")]
     heard: list[str] = []
-    subscribers._subscribers["tests.concurrency"] = lambda event: heard.append(event.type)
+    subscribers._subscribers["tests.concurrency"] = lambda events: heard.extend(event.type for event in events)
     try:
         responses = deliver_from_threads([(channel, events)] * 50)
     finally:

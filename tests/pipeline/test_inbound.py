@@ -34,8 +34,8 @@ def published() -> Any:
     """Events heard by a subscriber registered for the test, after commit."""
     heard: list[Event] = []
 
-    def listen(event: Event) -> None:
-        heard.append(event)
+    def listen(published: list[Event]) -> None:
+        heard.extend(published)
 
     events._subscribers["tests.listen"] = listen
     yield heard

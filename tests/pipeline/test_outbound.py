@@ -68,7 +68,7 @@ def conversation(workspace: Workspace, channel: Channel) -> Conversation:
 @pytest.fixture
 def events() -> Iterator[list[Event]]:
     received: list[Event] = []
-    _subscribers["test-outbound"] = received.append
+    _subscribers["test-outbound"] = received.extend
     yield received
     del _subscribers["test-outbound"]
 
