@@ -336,6 +336,8 @@ FRONTDESK_HTTP_ALLOWED_PRIVATE_HOSTS = [
 FRONTDESK_OUTBOX_RELAY_SECONDS = float(os.environ.get("FRONTDESK_OUTBOX_RELAY_SECONDS", "5"))
 # How long an idle inbound processor waits before looking for new webhook events again.
 FRONTDESK_INBOUND_POLL_SECONDS = float(os.environ.get("FRONTDESK_INBOUND_POLL_SECONDS", "0.05"))
+# The first retry of an inbound event that failed; each later one waits twice as long.
+FRONTDESK_INBOUND_FIRST_RETRY_SECONDS = float(os.environ.get("FRONTDESK_INBOUND_FIRST_RETRY_SECONDS", "2"))
 # Set by `frontdesk run` for the worker and scheduler in embedded mode: where
 # they hand events to the web process's in-memory channel layer.
 FRONTDESK_EVENTS_FORWARD_URL = os.environ.get("FRONTDESK_EVENTS_FORWARD_URL", "")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("inbox/", include("frontdesk.inbox.urls")),
     path("", include("frontdesk.core.urls")),
+    path("settings/inbound-events/", include("frontdesk.pipeline.urls")),
     path("api/v1/", api.urls),
     path("hooks/", include("frontdesk.channels.urls")),
 ]

@@ -36,7 +36,6 @@ BATCH_SIZE = 100
 # A batch holds its rows (and, on SQLite, the only write lock) until it
 # commits; past this many seconds it commits and the next batch goes on.
 BATCH_SECONDS = 0.05 if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") else 0.5
-FIRST_RETRY = timedelta(seconds=2)
 
 
 @dataclass
@@ -56,9 +55,9 @@ def due_events(now: datetime) -> QuerySet[InboundEvent]:
 
 
 def retry_delay(attempts: int) -> timedelta:
-    """Exponential back-off with jitter: about 2 s, 4 s, 8 s, 16 s after the 1st…4th failure."""
+    """Exponential back-off with jitter: by default about 2 s, 4 s, 8 s, 16 s after the 1st…4th failure."""
     jitter = random.uniform(0.75, 1.25)  # spreads the retries of one burst; not a secret
-    seconds: float = FIRST_RETRY.total_seconds() * (1 << (attempts - 1)) * jitter
+    seconds: float = settings.FRONTDESK_INBOUND_FIRST_RETRY_SECONDS * (1 << (attempts - 1)) * jitter
     return timedelta(seconds=seconds)
 
 

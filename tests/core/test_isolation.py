@@ -20,6 +20,7 @@ from frontdesk.conversations.attachments import store_attachment
 from frontdesk.conversations.models import Conversation, ConversationLabel, Message, MessageKind
 from frontdesk.core.models import ApiToken, AuditEntry, Member, Role, Workspace
 from frontdesk.core.tokens import issue_token
+from frontdesk.pipeline.models import MAX_ATTEMPTS, InboundEvent
 from tests.factories import (
     make_channel,
     make_contact,
@@ -75,6 +76,15 @@ def build_tenant(name: str, marker: str) -> Tenant:
     make_message(conversation, MessageKind.NOTE, text=f"Note {marker}", author=other)
     attachment = store_attachment(message, f"file-{marker}.txt", f"attachment {marker}".encode())
     api_token, token = issue_token(member, f"token {marker}")
+    # An inbound event the worker gave up on (a dead letter), with the marker in its error.
+    event = InboundEvent.all_workspaces.create(
+        workspace=workspace,
+        channel=channel,
+        provider_event_id=f"evt-{marker}",
+        payload={"marker": marker},
+        attempts=MAX_ATTEMPTS,
+        error=f"Error {marker}",
+    )
     return Tenant(
         workspace=workspace,
         member=member,
@@ -91,6 +101,7 @@ def build_tenant(name: str, marker: str) -> Tenant:
             "message_id": message.pk,
             "attachment_id": attachment.pk,
             "token_id": api_token.pk,
+            "event_id": event.pk,
         },
     )
 
