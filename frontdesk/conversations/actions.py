@@ -221,7 +221,7 @@ def set_labels(conversation: Conversation, labels: Iterable[Label], *, actor: Me
         links.exclude(label_id__in=wanted).delete()
         ConversationLabel.all_workspaces.bulk_create(
             [
-                ConversationLabel(workspace_id=conversation.workspace_id, conversation=conversation, label=label)
+                ConversationLabel.linking(conversation, label)
                 for label_id, label in wanted.items()
                 if label_id not in current
             ]

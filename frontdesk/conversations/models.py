@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.db import models
@@ -93,16 +95,84 @@ class Conversation(TenantModel):
     def __str__(self) -> str:
         return self.subject or f"#{self.pk}"
 
+    def save(self, **kwargs: Any) -> None:
+        adding = self._state.adding
+        super().save(**kwargs)
+        if adding:
+            return
+        saved = kwargs.get("update_fields")
+        ConversationLabel.follow(
+            [self.pk],
+            status=self.status if saved is None or "status" in saved else None,
+            last_activity_at=self.last_activity_at if saved is None or "last_activity_at" in saved else None,
+        )
+
 
 class ConversationLabel(TenantModel):
+    """A label on a conversation.
+
+    ``status`` and ``last_activity_at`` are copies of the conversation's, so a
+    label's open conversations, most recently active first, are read in index
+    order. ``Conversation.save`` keeps them in step; code that changes those
+    columns another way (``QuerySet.update``, raw SQL) calls ``follow`` itself.
+    """
+
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE)
     label = models.ForeignKey(Label, on_delete=models.CASCADE)
+    status = models.CharField(max_length=16, choices=ConversationStatus.choices)
+    last_activity_at = models.DateTimeField()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["conversation", "label"], name="conversationlabel_unique"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=[s.value for s in ConversationStatus]),
+                name="conversationlabel_status_valid",
+            ),
         ]
-        indexes = [models.Index(fields=["workspace", "label"], name="convlabel_ws_label")]
+        indexes = [
+            models.Index(
+                fields=["workspace", "label", "status", "-last_activity_at"], name="convlabel_ws_label_activity"
+            ),
+        ]
+
+    def save(self, **kwargs: Any) -> None:
+        if self._state.adding:
+            # Read from the row, not the instance, which may be older than the row.
+            self.status, self.last_activity_at = (
+                Conversation.all_workspaces.filter(pk=self.conversation_id)
+                .values_list("status", "last_activity_at")
+                .get()
+            )
+        super().save(**kwargs)
+
+    @classmethod
+    def linking(cls, conversation: Conversation, label: Label) -> ConversationLabel:
+        """A new, unsaved link carrying the conversation's current status and last activity (for bulk_create)."""
+        return cls(
+            workspace_id=conversation.workspace_id,
+            conversation=conversation,
+            label=label,
+            status=conversation.status,
+            last_activity_at=conversation.last_activity_at,
+        )
+
+    @classmethod
+    def follow(
+        cls,
+        conversation_ids: Iterable[int],
+        *,
+        status: str | None = None,
+        last_activity_at: datetime | None = None,
+    ) -> None:
+        """Copy a new status or last activity of these conversations onto their label links."""
+        changes: dict[str, Any] = {}
+        if status is not None:
+            changes["status"] = status
+        if last_activity_at is not None:
+            changes["last_activity_at"] = last_activity_at
+        if changes:
+            cls.all_workspaces.filter(conversation_id__in=list(conversation_ids)).update(**changes)
 
 
 class MessageKind(models.TextChoices):

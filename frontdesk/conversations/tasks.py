@@ -10,7 +10,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from frontdesk.api.serializers import conversation_out
-from frontdesk.conversations.models import Conversation, ConversationStatus
+from frontdesk.conversations.models import Conversation, ConversationLabel, ConversationStatus
 from frontdesk.core.audit import record
 from frontdesk.core.scheduler import periodic
 from frontdesk.pipeline.events import publish
@@ -44,9 +44,11 @@ def _wake_batch(now: datetime) -> int:
         )
         if not due:
             return 0
-        Conversation.all_workspaces.filter(pk__in=[conversation.pk for conversation in due]).update(
+        due_ids = [conversation.pk for conversation in due]
+        Conversation.all_workspaces.filter(pk__in=due_ids).update(
             status=ConversationStatus.OPEN, snoozed_until=None, last_activity_at=now
         )
+        ConversationLabel.follow(due_ids, status=ConversationStatus.OPEN, last_activity_at=now)
         for conversation in due:
             snoozed_until = conversation.snoozed_until
             record(
@@ -59,7 +61,7 @@ def _wake_batch(now: datetime) -> int:
                 },
             )
         # Agents' screens move the woken conversations back into the open list.
-        woken = Conversation.all_workspaces.filter(pk__in=[c.pk for c in due]).prefetch_related("labels")
+        woken = Conversation.all_workspaces.filter(pk__in=due_ids).prefetch_related("labels")
         for conversation in woken:
             publish(
                 "conversation.updated",

@@ -712,18 +712,13 @@ class _WorkspaceBuilder:
     # --- Saving -----------------------------------------------------------------
 
     def _save(self, customers: list[_Customer], plans: list[_Plan]) -> None:
-        workspace = self.workspace
         Contact.all_workspaces.bulk_create([customer.contact for customer in customers], batch_size=500)
         identities = Identity.all_workspaces.bulk_create(self._identities(customers), batch_size=500)
         Conversation.all_workspaces.bulk_create([plan.conversation for plan in plans], batch_size=500)
         messages = [message for plan in plans for message in plan.messages]
         Message.all_workspaces.bulk_create(messages, batch_size=1000)
         ConversationLabel.all_workspaces.bulk_create(
-            [
-                ConversationLabel(workspace=workspace, conversation=plan.conversation, label=label)
-                for plan in plans
-                for label in plan.labels
-            ],
+            [ConversationLabel.linking(plan.conversation, label) for plan in plans for label in plan.labels],
             batch_size=1000,
         )
         notes = sum(1 for message in messages if message.kind == MessageKind.NOTE)

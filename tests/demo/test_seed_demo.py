@@ -105,6 +105,10 @@ def test_conversation_state_matches_its_messages() -> None:
         for message in messages:
             assert (message.channel_id is None) == (message.kind == MessageKind.NOTE)
             assert (message.author_id is not None) == (message.kind != MessageKind.INBOUND)
+    links = ConversationLabel.all_workspaces
+    assert links.exists()
+    assert not links.exclude(status=F("conversation__status")).exists()
+    assert not links.exclude(last_activity_at=F("conversation__last_activity_at")).exists()
     newest = Conversation.all_workspaces.order_by("-last_activity_at").first()
     assert newest is not None and (now - newest.last_activity_at).total_seconds() < 12 * 3600
 
