@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -27,6 +28,7 @@ from django.utils import timezone
 
 from frontdesk.pipeline.events import collecting
 from frontdesk.pipeline.inbound import apply_event
+from frontdesk.pipeline.inbound_batch import apply_events
 from frontdesk.pipeline.models import MAX_ATTEMPTS, InboundEvent
 from frontdesk.pipeline.writes import write_transaction
 
@@ -98,28 +100,55 @@ def process_events(events: QuerySet[InboundEvent], progress: Callable[[int], Non
 
 
 def process_batch(events: list[InboundEvent], result: BatchResult, deadline: float) -> None:
-    """Apply locked events in the caller's transaction, in order, until ``deadline`` has passed."""
-    finished: list[InboundEvent] = []
+    """Apply locked events in the caller's transaction: all at once if it works, else one at a time.
+
+    The whole-batch path (``inbound_batch``) is all or nothing; when it raises,
+    its savepoint is rolled back and each event runs alone, so only the event
+    at fault fails.
+    """
+    if not events:
+        return
     with collecting() as published:
-        for number, event in enumerate(events):
-            if number and time.monotonic() > deadline:
-                break
+        try:
+            with transaction.atomic():
+                applied = apply_events(events)
+        except Exception:
+            logger.info("A batch of %s inbound events failed as a whole; applying them one by one", len(events))
+            del published[:]
+        else:
             now = timezone.now()
-            before = len(published)
-            try:
-                with transaction.atomic():
-                    outcome, notes = apply_event(event)
-            except Exception as error:
-                del published[before:]  # rolled back with the event's savepoint
-                _record_failure(event, error, now, result)
-                continue
-            event.processed_at = now
-            event.attempts += 1
-            event.error = "; ".join(notes)[:2000]
-            finished.append(event)
-            result.outcomes[outcome] += 1
+            for event, outcome in zip(events, applied, strict=True):
+                _mark_processed(event, outcome.outcome, outcome.notes, now, result)
+            InboundEvent.all_workspaces.bulk_update(events, ["processed_at", "attempts", "error"])
+            return
+        _process_one_by_one(events, result, deadline, published)
+
+
+def _process_one_by_one(events: list[InboundEvent], result: BatchResult, deadline: float, published: list[Any]) -> None:
+    finished: list[InboundEvent] = []
+    for number, event in enumerate(events):
+        if number and time.monotonic() > deadline:
+            break
+        now = timezone.now()
+        before = len(published)
+        try:
+            with transaction.atomic():
+                outcome, notes = apply_event(event)
+        except Exception as error:
+            del published[before:]  # rolled back with the event's savepoint
+            _record_failure(event, error, now, result)
+            continue
+        _mark_processed(event, outcome, notes, now, result)
+        finished.append(event)
     if finished:
         InboundEvent.all_workspaces.bulk_update(finished, ["processed_at", "attempts", "error"])
+
+
+def _mark_processed(event: InboundEvent, outcome: str, notes: list[str], now: datetime, result: BatchResult) -> None:
+    event.processed_at = now
+    event.attempts += 1
+    event.error = "; ".join(notes)[:2000]
+    result.outcomes[outcome] += 1
 
 
 def _record_failure(event: InboundEvent, error: Exception, now: datetime, result: BatchResult) -> None:
