@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from frontdesk.api.serializers import conversation_out, message_out
@@ -204,16 +206,30 @@ def _note_activity(entry: _Touched, item: InboundMessage, now: datetime) -> None
 
 
 def _save_conversations(entries: list[_Touched], now: datetime) -> None:
-    conversations = [entry.conversation for entry in entries]
-    fields = ["last_message_preview", "last_activity_at", "waiting_since", "status", "snoozed_until", "resolved_at"]
-    Conversation.all_workspaces.bulk_update(conversations, fields)
-    # bulk_update skips Conversation.save, which keeps the label links in step; do it here.
+    """Write the touched conversations back in three statements, not one per conversation.
+
+    Every one gets the new last activity and, if it was not waiting, starts
+    waiting now; the few that woke from snooze or reopened change status; the
+    previews differ per conversation (one CASE). ``bulk_update`` over all six
+    fields would build a CASE per field and row, which costs more than the
+    whole rest of the batch.
+    """
+    ids = [entry.conversation.pk for entry in entries]
+    conversations = Conversation.all_workspaces.filter(pk__in=ids)
+    conversations.update(last_activity_at=now, waiting_since=Coalesce("waiting_since", Value(now)))
+    reopened = [entry.conversation.pk for entry in entries if "status" in entry.changes]
+    if reopened:
+        Conversation.all_workspaces.filter(pk__in=reopened).update(
+            status=ConversationStatus.OPEN, snoozed_until=None, resolved_at=None
+        )
+    Conversation.all_workspaces.bulk_update([entry.conversation for entry in entries], ["last_message_preview"])
+    # Updates skip Conversation.save, which keeps the label links in step; do it here.
     by_status: dict[str, list[int]] = defaultdict(list)
     for entry in entries:
         if not entry.created:  # a new conversation has no labels yet
             by_status[entry.conversation.status].append(entry.conversation.pk)
-    for status, ids in by_status.items():
-        ConversationLabel.follow(ids, status=status, last_activity_at=now)
+    for status, status_ids in by_status.items():
+        ConversationLabel.follow(status_ids, status=status, last_activity_at=now)
 
 
 def _publish(workspace_id: int, messages: list[Message], entries: list[_Touched]) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from frontdesk.pipeline.events import collecting
@@ -119,7 +119,7 @@ def process_batch(events: list[InboundEvent], result: BatchResult, deadline: flo
             now = timezone.now()
             for event, outcome in zip(events, applied, strict=True):
                 _mark_processed(event, outcome.outcome, outcome.notes, now, result)
-            InboundEvent.all_workspaces.bulk_update(events, ["processed_at", "attempts", "error"])
+            _save_processed(events, now)
             return
         _process_one_by_one(events, result, deadline, published)
 
@@ -141,7 +141,19 @@ def _process_one_by_one(events: list[InboundEvent], result: BatchResult, deadlin
         _mark_processed(event, outcome, notes, now, result)
         finished.append(event)
     if finished:
-        InboundEvent.all_workspaces.bulk_update(finished, ["processed_at", "attempts", "error"])
+        _save_processed(finished, timezone.now())
+
+
+def _save_processed(events: list[InboundEvent], now: datetime) -> None:
+    """One UPDATE for the events that went through cleanly, one each for those with notes (rare)."""
+    clean = [event.pk for event in events if not event.error]
+    if clean:
+        InboundEvent.all_workspaces.filter(pk__in=clean).update(processed_at=now, attempts=F("attempts") + 1, error="")
+    for event in events:
+        if event.error:
+            InboundEvent.all_workspaces.filter(pk=event.pk).update(
+                processed_at=now, attempts=event.attempts, error=event.error
+            )
 
 
 def _mark_processed(event: InboundEvent, outcome: str, notes: list[str], now: datetime, result: BatchResult) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 import pytest
 from django.test import Client
@@ -14,7 +15,7 @@ from frontdesk.channels.models import Channel
 from frontdesk.conversations.models import Conversation, Message
 from frontdesk.core.models import Workspace
 from frontdesk.pipeline.models import InboundEvent
-from frontdesk.pipeline.webhooks import MAX_BODY_BYTES
+from frontdesk.pipeline.webhooks import CHANNEL_CACHE_SECONDS, MAX_BODY_BYTES
 from tests.channels.webhooks import deliver, hook_path, message_event
 
 
@@ -200,13 +201,24 @@ def test_unknown_disabled_and_foreign_kind_channels_answer_404_alike(client: Cli
     not_a_kind = client.post(
         f"/hooks/gopher/{channel.webhook_token}", body, content_type="application/json", headers=headers
     )
+    assert deliver(client, channel, body=body).status_code == 200  # the channel is now remembered
     channel.is_active = False
     channel.save()
     disabled = client.post(hook_path(channel), body, content_type="application/json", headers=headers)
     for response in (unknown, wrong_kind, not_a_kind, disabled):
         assert response.status_code == 404
         assert response.json() == {"detail": "No active channel at this address."}
-    assert stored(channel) == 0
+    assert stored(channel) == 1
+
+
+@pytest.mark.django_db
+def test_a_channel_disabled_by_another_process_is_refused_within_a_second(client: Client, channel: Channel) -> None:
+    assert deliver(client, channel, [message_event()]).status_code == 200
+    # Another process disables it: this process hears nothing and goes by its memory for up to a second.
+    Channel.all_workspaces.filter(pk=channel.pk).update(is_active=False)
+    time.sleep(CHANNEL_CACHE_SECONDS)
+    refused = deliver(client, channel, [message_event()])
+    assert refused.status_code == 404
 
 
 @pytest.mark.django_db
