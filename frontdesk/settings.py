@@ -334,6 +334,8 @@ FRONTDESK_HTTP_ALLOWED_PRIVATE_HOSTS = [
 ]
 # How often the outbox relay re-enqueues due and abandoned deliveries.
 FRONTDESK_OUTBOX_RELAY_SECONDS = float(os.environ.get("FRONTDESK_OUTBOX_RELAY_SECONDS", "5"))
+# How long a worker may take over one send before the relay assumes it died and hands the entry on.
+FRONTDESK_OUTBOX_LEASE_SECONDS = float(os.environ.get("FRONTDESK_OUTBOX_LEASE_SECONDS", "60"))
 # How long an idle inbound processor waits before looking for new webhook events again.
 FRONTDESK_INBOUND_POLL_SECONDS = float(os.environ.get("FRONTDESK_INBOUND_POLL_SECONDS", "0.05"))
 # The first retry of an inbound event that failed; each later one waits twice as long.

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
@@ -48,7 +49,7 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 # A claimed send must finish within this; longer and the relay assumes the worker died.
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(seconds=settings.FRONTDESK_OUTBOX_LEASE_SECONDS)
 # Wait after the n-th failed attempt (before jitter): 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h.
 BACKOFF_SECONDS = (5, 30, 120, 600, 1800, 3600, 7200)
 MAX_RETRY_AFTER = timedelta(hours=6)
