@@ -132,6 +132,7 @@ def store(channel: Channel, delivery: Delivery) -> Receipt:
     receipt = Receipt(rejected=list(delivery.rejected))
     unique: dict[str, RawEvent] = {}
     for event in delivery.events:
+        event = RawEvent(provider_event_id=storable(event.provider_event_id), payload=storable(event.payload))
         unique.setdefault(event.provider_event_id, event)
     receipt.duplicates = len(delivery.events) - len(unique)
     if not unique:
@@ -141,6 +142,22 @@ def store(channel: Channel, delivery: Delivery) -> Receipt:
         receipt.accepted = _insert_new(channel, list(unique.values()))
     receipt.duplicates += len(unique) - receipt.accepted
     return receipt
+
+
+def storable[T](value: T) -> T:
+    """``value`` with every NUL character in its strings replaced by U+FFFD.
+
+    JSON may carry ``\\u0000``, PostgreSQL's text and jsonb cannot hold it, and
+    a refused insert would make the provider retry the delivery forever. A NUL
+    means nothing in a customer's message; the replacement shows where it was.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value  # type: ignore[return-value]
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}  # type: ignore[return-value]
+    if isinstance(value, list):
+        return [storable(item) for item in value]  # type: ignore[return-value]
+    return value
 
 
 def _insert_new(channel: Channel, events: list[RawEvent]) -> int:

@@ -181,6 +181,16 @@ def test_an_empty_batch_is_acknowledged(client: Client, channel: Channel) -> Non
 
 
 @pytest.mark.django_db
+def test_nul_characters_are_stored_as_replacement_characters_not_refused(client: Client, channel: Channel) -> None:
+    # JSON allows \u0000; PostgreSQL's text and jsonb do not, and a refusal would be retried forever.
+    response = deliver(client, channel, [message_event(contact_id="crm\u00001", text="pay\u0000now")])
+    assert response.status_code == 200
+    [message] = messages(channel)
+    assert message.text == "pay\ufffdnow"
+    assert message.conversation.contact.identities.get().external_id == "crm\ufffd1"
+
+
+@pytest.mark.django_db
 def test_oversized_body_is_refused_with_413(client: Client, channel: Channel) -> None:
     body = json.dumps({"events": [message_event(text="x" * 19_000)] * 60}).encode()
     assert len(body) > MAX_BODY_BYTES
