@@ -144,32 +144,15 @@ def ingest_message(channel: Channel, inbound: InboundMessage) -> str:
         return f"message {inbound.provider_message_id} was already stored"
     now = timezone.now()
     conversation, created, changes = _thread(channel, identity.contact, now)
+    message = new_message(channel, conversation, inbound, now)
     try:
         with transaction.atomic():
-            message = Message.all_workspaces.create(
-                workspace_id=channel.workspace_id,
-                conversation=conversation,
-                kind=MessageKind.INBOUND,
-                channel=channel,
-                text=inbound.text,
-                provider_message_id=inbound.provider_message_id,
-                metadata=inbound.metadata(),
-                status=DeliveryStatus.RECEIVED,
-                created_at=now,
-            )
+            message.save(force_insert=True)
     except IntegrityError:
         # Another event carrying the same message id got there first.
         return f"message {inbound.provider_message_id} was already stored"
 
-    conversation.last_message_preview = inbound.preview()
-    conversation.last_activity_at = now
-    if conversation.waiting_since is None:
-        conversation.waiting_since = now
-        changes["waiting_since"] = now.isoformat()
-    if conversation.status == ConversationStatus.SNOOZED:
-        conversation.status = ConversationStatus.OPEN
-        conversation.snoozed_until = None
-        changes["status"] = ConversationStatus.OPEN.value
+    note_activity(conversation, changes, inbound, now)
     conversation.save(
         update_fields=[
             "last_message_preview",
@@ -194,6 +177,34 @@ def ingest_message(channel: Channel, inbound: InboundMessage) -> str:
     else:
         publish("conversation.updated", channel.workspace_id, {**conversation_payload, "changes": changes})
     return ""
+
+
+def new_message(channel: Channel, conversation: Conversation, inbound: InboundMessage, now: datetime) -> Message:
+    """The unsaved Message for a customer's message in ``conversation``."""
+    return Message(
+        workspace_id=channel.workspace_id,
+        conversation=conversation,
+        kind=MessageKind.INBOUND,
+        channel=channel,
+        text=inbound.text,
+        provider_message_id=inbound.provider_message_id,
+        metadata=inbound.metadata(),
+        status=DeliveryStatus.RECEIVED,
+        created_at=now,
+    )
+
+
+def note_activity(conversation: Conversation, changes: dict[str, Any], inbound: InboundMessage, now: datetime) -> None:
+    """What a new customer message does to its conversation (unsaved); what changed goes into ``changes``."""
+    conversation.last_message_preview = inbound.preview()
+    conversation.last_activity_at = now
+    if conversation.waiting_since is None:
+        conversation.waiting_since = now
+        changes["waiting_since"] = now.isoformat()
+    if conversation.status == ConversationStatus.SNOOZED:
+        conversation.status = ConversationStatus.OPEN
+        conversation.snoozed_until = None
+        changes["status"] = ConversationStatus.OPEN.value
 
 
 def _identity(channel: Channel, ref: ContactRef) -> Identity:

@@ -33,12 +33,17 @@ from frontdesk.conversations.models import (
     Conversation,
     ConversationLabel,
     ConversationStatus,
-    DeliveryStatus,
     Message,
-    MessageKind,
 )
 from frontdesk.pipeline.events import publish
-from frontdesk.pipeline.inbound import ACTIVE_STATUSES, InboundMessage, StatusUpdate, apply_status
+from frontdesk.pipeline.inbound import (
+    ACTIVE_STATUSES,
+    InboundMessage,
+    StatusUpdate,
+    apply_status,
+    new_message,
+    note_activity,
+)
 from frontdesk.pipeline.models import InboundEvent
 
 
@@ -104,21 +109,9 @@ def _ingest(channel: Channel, inbound: list[tuple[int, InboundMessage]]) -> list
     touched = _threads(channel, {identity.contact_id for identity in identities.values()}, now)
     rows = []
     for _index, item in new:
-        conversation = touched[identities[item.contact.external_id].contact_id].conversation
-        rows.append(
-            Message(
-                workspace_id=workspace_id,
-                conversation=conversation,
-                kind=MessageKind.INBOUND,
-                channel=channel,
-                text=item.text,
-                provider_message_id=item.provider_message_id,
-                metadata=item.metadata(),
-                status=DeliveryStatus.RECEIVED,
-                created_at=now,
-            )
-        )
-        _note_activity(touched[conversation.contact_id], item, now)
+        entry = touched[identities[item.contact.external_id].contact_id]
+        rows.append(new_message(channel, entry.conversation, item, now))
+        note_activity(entry.conversation, entry.changes, item, now)
     stored = Message.all_workspaces.bulk_create(rows)
     _save_conversations(list(touched.values()), now)
     _publish(workspace_id, stored, list(touched.values()))
@@ -190,19 +183,6 @@ def _threads(channel: Channel, contact_ids: set[int], now: datetime) -> dict[int
     for conversation in Conversation.all_workspaces.bulk_create(new):
         touched[conversation.contact_id] = _Touched(conversation, created=True)
     return touched
-
-
-def _note_activity(entry: _Touched, item: InboundMessage, now: datetime) -> None:
-    conversation = entry.conversation
-    conversation.last_message_preview = item.preview()
-    conversation.last_activity_at = now
-    if conversation.waiting_since is None:
-        conversation.waiting_since = now
-        entry.changes["waiting_since"] = now.isoformat()
-    if conversation.status == ConversationStatus.SNOOZED:
-        conversation.status = ConversationStatus.OPEN
-        conversation.snoozed_until = None
-        entry.changes["status"] = ConversationStatus.OPEN.value
 
 
 def _save_conversations(entries: list[_Touched], now: datetime) -> None:
