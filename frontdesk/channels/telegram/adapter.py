@@ -1,0 +1,202 @@
+"""The Telegram bot channel: Bot API webhooks in, ``sendMessage`` out.
+
+Inbound: Telegram POSTs one ``Update`` per request to ``/hooks/telegram/<webhook-token>``
+with the header ``X-Telegram-Bot-Api-Secret-Token`` set to the secret given to
+``setWebhook`` (see ``frontdesk.channels.telegram.setup``). Files are kept as
+``telegram-file:<file_id>`` references: only the Bot API's ``getFile`` can turn
+one into a download, so nothing in a payload chooses a URL we fetch.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from frontdesk.channels.base import (
+    Capabilities,
+    Delivery,
+    OutboundMessage,
+    PayloadInvalid,
+    RawEvent,
+    SendResult,
+    SignatureInvalid,
+    register,
+)
+from frontdesk.channels.models import Channel, ChannelKind
+from frontdesk.channels.telegram.schemas import CallbackQuery, Message, Update, User
+from frontdesk.pipeline.inbound import AttachmentRef, ContactRef, InboundMessage, StatusUpdate
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name, not a secret)
+FILE_REFERENCE = "telegram-file:"
+
+
+def file_reference(file_id: str) -> str:
+    return FILE_REFERENCE + file_id
+
+
+def _name(user: User | None) -> str:
+    if user is None:
+        return ""
+    return " ".join(part for part in (user.first_name, user.last_name) if part) or user.username
+
+
+def _contact(message: Message, sender: User | None) -> ContactRef:
+    chat = message.chat
+    name = _name(sender) or " ".join(part for part in (chat.first_name, chat.last_name) if part) or chat.title
+    return ContactRef(external_id=str(chat.id), name=name[:200])
+
+
+def _attachments(message: Message) -> tuple[AttachmentRef, ...]:
+    items: list[AttachmentRef] = []
+    if message.photo:
+        # Telegram sends every size it made of the photo; keep the largest.
+        largest = max(message.photo, key=lambda size: (size.width * size.height, size.file_size))
+        items.append(
+            AttachmentRef(url=file_reference(largest.file_id), filename="photo.jpg", content_type="image/jpeg")
+        )
+    if message.document:
+        document = message.document
+        items.append(
+            AttachmentRef(
+                url=file_reference(document.file_id),
+                filename=document.file_name[:255] or "document",
+                content_type=document.mime_type[:127],
+            )
+        )
+    if message.voice:
+        items.append(
+            AttachmentRef(
+                url=file_reference(message.voice.file_id),
+                filename="voice.ogg",
+                content_type=message.voice.mime_type[:127] or "audio/ogg",
+            )
+        )
+    return tuple(items)
+
+
+def _location(message: Message) -> dict[str, Any] | None:
+    if message.venue:
+        venue = message.venue
+        return {
+            "latitude": venue.location.latitude,
+            "longitude": venue.location.longitude,
+            "name": venue.title,
+            "address": venue.address,
+        }
+    if message.location:
+        point = message.location
+        return {"latitude": point.latitude, "longitude": point.longitude, "name": "", "address": ""}
+    return None
+
+
+def _contact_card(message: Message) -> dict[str, Any] | None:
+    if message.contact is None:
+        return None
+    card = message.contact
+    name = " ".join(part for part in (card.first_name, card.last_name) if part)
+    return {"name": name, "phones": [card.phone_number] if card.phone_number else [], "emails": []}
+
+
+def _sent_at(message: Message) -> datetime | None:
+    return datetime.fromtimestamp(message.date, tz=UTC) if message.date else None
+
+
+def _message(message: Message) -> InboundMessage:
+    chat_id = message.chat.id
+    reply = message.reply_to_message
+    return InboundMessage(
+        provider_message_id=f"{chat_id}:{message.message_id}",
+        contact=_contact(message, message.sender),
+        text=message.text or message.caption,
+        attachments=_attachments(message),
+        location=_location(message),
+        contact_card=_contact_card(message),
+        reply_to=f"{chat_id}:{reply.message_id}" if reply else "",
+        sent_at=_sent_at(message),
+    )
+
+
+def _callback(query: CallbackQuery) -> InboundMessage | None:
+    if query.message is None:
+        # A button under an inline-mode message: there is no chat to answer in.
+        return None
+    message = query.message
+    title = ""
+    if message.reply_markup:
+        pressed = (
+            button.text
+            for row in message.reply_markup.inline_keyboard
+            for button in row
+            if button.callback_data == query.data
+        )
+        title = next(pressed, "")
+    return InboundMessage(
+        provider_message_id=f"{message.chat.id}:callback:{query.id}",
+        contact=_contact(message, query.sender),
+        interactive={"id": query.data or query.id, "title": title or query.data},
+        reply_to=f"{message.chat.id}:{message.message_id}",
+    )
+
+
+@register(ChannelKind.TELEGRAM)
+class TelegramAdapter:
+    capabilities = Capabilities(media_kinds=frozenset({"image", "audio", "file"}), typing_indicator=True)
+
+    def verify(self, channel: Channel, body: bytes, headers: Mapping[str, str]) -> None:
+        secret = str((channel.secrets or {}).get("webhook_secret") or "")
+        if not secret:
+            raise SignatureInvalid("the channel has no webhook secret")
+        given = headers.get(SECRET_HEADER, "")
+        if not given:
+            raise SignatureInvalid(f"missing {SECRET_HEADER} header")
+        if not hmac.compare_digest(secret.encode(), given.encode()):
+            raise SignatureInvalid(f"{SECRET_HEADER} does not match the channel's secret")
+
+    def split(self, channel: Channel, body: bytes) -> Delivery:
+        try:
+            document = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise PayloadInvalid(f"malformed JSON: {error}") from error
+        if not isinstance(document, dict):
+            raise PayloadInvalid("the body must be one Telegram Update object")
+        update_id = document.get("update_id")
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            raise PayloadInvalid("the Update has no integer update_id")
+        try:
+            Update.model_validate(document)
+        except ValidationError as error:
+            raise PayloadInvalid(f"update {update_id}: {describe_update(error)}") from error
+        return Delivery(events=[RawEvent(provider_event_id=str(update_id), payload=document)])
+
+    def parse(self, channel: Channel, payload: dict[str, Any]) -> list[InboundMessage | StatusUpdate]:
+        try:
+            update = Update.model_validate(payload)
+        except ValidationError as error:
+            raise PayloadInvalid(describe_update(error)) from error
+        if update.message is not None:
+            return [_message(update.message)]
+        if update.callback_query is not None:
+            answer = _callback(update.callback_query)
+            return [answer] if answer else []
+        # Edited messages, channel posts, polls, member changes…: not customer messages.
+        return []
+
+    def send(self, channel: Channel, message: OutboundMessage) -> SendResult:
+        from frontdesk.channels.telegram.client import send_telegram_message
+        from frontdesk.core.http_client import http_client
+
+        with http_client() as client:
+            return send_telegram_message(channel, message, client)
+
+
+def describe_update(error: ValidationError) -> str:
+    """A validation error in one line: ``message.chat.id: Field required``."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in item['loc']) or 'update'}: {item['msg']}"
+        for item in error.errors(include_url=False)[:5]
+    )
