@@ -69,6 +69,8 @@ class InboundMessage:
     reply_to: str = ""
     interactive: dict[str, Any] | None = None
     sent_at: datetime | None = None
+    # What only this provider knows and may need later (LINE's reply token, for one).
+    provider: dict[str, Any] | None = None
 
     def metadata(self) -> dict[str, Any]:
         parts: dict[str, Any] = {
@@ -77,6 +79,7 @@ class InboundMessage:
             "reply_to": self.reply_to,
             "interactive": self.interactive,
             "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+            "provider": self.provider,
             "pending_attachments": [
                 {"url": item.url, "filename": item.filename, "content_type": item.content_type}
                 for item in self.attachments

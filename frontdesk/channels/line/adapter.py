@@ -1,0 +1,190 @@
+"""The LINE Official Account channel (Messaging API).
+
+Inbound: LINE posts ``{"destination": "<bot user id>", "events": [...]}`` to
+``/hooks/line/<webhook-token>`` with ``X-Line-Signature: <base64 HMAC-SHA256 of
+the raw body with the channel secret>``. Each event's ``webhookEventId`` is the
+dedupe key, so a redelivery (``deliveryContext.isRedelivery``) is stored once.
+Events are read with line-bot-sdk's webhook models. Media is never fetched from
+the payload: an attachment is ``line-content:<message id>``, to be downloaded
+from LINE's content endpoint with the channel's token.
+
+Outbound: a push message, see ``frontdesk.channels.line.outbound``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from linebot.v3.webhooks import (
+    AudioMessageContent,
+    FileMessageContent,
+    ImageMessageContent,
+    LocationMessageContent,
+    MessageEvent,
+    PostbackEvent,
+    StickerMessageContent,
+    TextMessageContent,
+    VideoMessageContent,
+)
+
+from frontdesk.channels.base import (
+    Capabilities,
+    Delivery,
+    OutboundMessage,
+    PayloadInvalid,
+    RawEvent,
+    RejectedEvent,
+    SendResult,
+    SignatureInvalid,
+    register,
+)
+from frontdesk.channels.models import Channel, ChannelKind
+from frontdesk.pipeline.inbound import AttachmentRef, ContactRef, InboundMessage, StatusUpdate
+
+SIGNATURE_HEADER = "X-Line-Signature"
+CONTENT_REFERENCE = "line-content:"
+MAX_EVENTS = 5000
+MESSAGE_TYPES = frozenset({"text", "image", "video", "audio", "file", "location", "sticker"})
+MEDIA_CONTENT_TYPES = {"image": "image/jpeg", "video": "video/mp4", "audio": "audio/m4a"}
+
+
+def sign(channel_secret: str, body: bytes) -> str:
+    """The ``X-Line-Signature`` LINE puts on ``body``."""
+    digest = hmac.new(channel_secret.encode(), body, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+@register(ChannelKind.LINE)
+class LineAdapter:
+    capabilities = Capabilities(media_kinds=frozenset({"image", "video", "audio", "file"}))
+
+    def verify(self, channel: Channel, body: bytes, headers: Mapping[str, str]) -> None:
+        secret = str((channel.secrets or {}).get("channel_secret") or "")
+        if not secret:
+            raise SignatureInvalid("the channel has no channel secret")
+        header = headers.get(SIGNATURE_HEADER, "").strip()
+        if not header:
+            raise SignatureInvalid(f"missing {SIGNATURE_HEADER} header")
+        if not hmac.compare_digest(sign(secret, body).encode(), header.encode()):
+            raise SignatureInvalid("signature does not match the body")
+
+    def split(self, channel: Channel, body: bytes) -> Delivery:
+        try:
+            document = json.loads(body.decode("utf-8"))
+        except UnicodeDecodeError as error:
+            raise PayloadInvalid(f"the body is not valid UTF-8 (byte {error.start})") from error
+        except json.JSONDecodeError as error:
+            raise PayloadInvalid(f"malformed JSON: {error.msg} at line {error.lineno} column {error.colno}") from error
+        if not isinstance(document, dict) or not isinstance(document.get("events"), list):
+            raise PayloadInvalid('the body must be a JSON object with an "events" list')
+        events: list[Any] = document["events"]
+        if len(events) > MAX_EVENTS:
+            raise PayloadInvalid(f"at most {MAX_EVENTS} events per delivery")
+        # An empty list is LINE's "Verify" button: acknowledged, nothing stored.
+        delivery = Delivery()
+        for index, event in enumerate(events):
+            event_id = event.get("webhookEventId") if isinstance(event, dict) else None
+            if not isinstance(event_id, str) or not event_id.strip():
+                delivery.rejected.append(RejectedEvent(index=index, detail="the event has no webhookEventId"))
+                continue
+            if not isinstance(event.get("type"), str):
+                delivery.rejected.append(
+                    RejectedEvent(index=index, detail="the event has no type", provider_event_id=event_id)
+                )
+                continue
+            delivery.events.append(RawEvent(provider_event_id=event_id.strip(), payload=event))
+        return delivery
+
+    def parse(self, channel: Channel, payload: dict[str, Any]) -> list[InboundMessage | StatusUpdate]:
+        kind = payload.get("type")
+        if kind == "message":
+            message = payload.get("message")
+            # Message kinds LINE adds later are skipped rather than refused for good.
+            if not isinstance(message, dict) or message.get("type") not in MESSAGE_TYPES:
+                return []
+            event = _event(MessageEvent, payload)
+        elif kind == "postback":
+            event = _event(PostbackEvent, payload)
+        else:
+            # follow, unfollow, unsend, join, …: nothing for an agent to answer.
+            return []
+        user_id = getattr(event.source, "user_id", None)
+        if event.source.type != "user" or not user_id:
+            # Group and room chats are not threaded yet; a push would go to one member.
+            return []
+        provider = {"reply_token": event.reply_token or "", "timestamp": event.timestamp}
+        common: dict[str, Any] = {
+            "contact": ContactRef(external_id=user_id),
+            "sent_at": datetime.fromtimestamp(event.timestamp / 1000, UTC),
+        }
+        if isinstance(event, PostbackEvent):
+            params = event.postback.params or {}
+            return [
+                InboundMessage(
+                    provider_message_id=f"postback:{event.webhook_event_id}",
+                    interactive={"id": event.postback.data, "title": "", **({"params": params} if params else {})},
+                    provider=provider,
+                    **common,
+                )
+            ]
+        return [_message(event.message, provider, common)]
+
+    def send(self, channel: Channel, message: OutboundMessage) -> SendResult:
+        from frontdesk.channels.line.outbound import send_push_message
+        from frontdesk.core.http_client import http_client
+
+        with http_client() as client:
+            return send_push_message(channel, message, str(message.metadata.get("idempotency_key", "")), client)
+
+
+def _event(model: Any, payload: dict[str, Any]) -> Any:
+    try:
+        return model.from_dict(payload)
+    except (ValueError, TypeError) as error:
+        detail = " ".join(str(error).split())
+        raise PayloadInvalid(f"not a LINE {payload.get('type')} event: {detail}"[:500]) from error
+
+
+def _message(content: Any, provider: dict[str, Any], common: dict[str, Any]) -> InboundMessage:
+    message_id = str(content.id)
+    if isinstance(content, TextMessageContent):
+        if content.quote_token:
+            provider["quote_token"] = content.quote_token
+        return InboundMessage(
+            provider_message_id=message_id,
+            text=content.text,
+            reply_to=content.quoted_message_id or "",
+            provider=provider,
+            **common,
+        )
+    if isinstance(content, ImageMessageContent | VideoMessageContent | AudioMessageContent | FileMessageContent):
+        filename = content.file_name if isinstance(content, FileMessageContent) else ""
+        attachment = AttachmentRef(
+            url=CONTENT_REFERENCE + message_id,
+            filename=filename,
+            content_type=MEDIA_CONTENT_TYPES.get(content.type, ""),
+        )
+        return InboundMessage(provider_message_id=message_id, attachments=(attachment,), provider=provider, **common)
+    if isinstance(content, LocationMessageContent):
+        location = {
+            "latitude": content.latitude,
+            "longitude": content.longitude,
+            "name": content.title or "",
+            "address": content.address or "",
+        }
+        return InboundMessage(provider_message_id=message_id, location=location, provider=provider, **common)
+    if isinstance(content, StickerMessageContent):
+        provider["sticker"] = {
+            "package_id": content.package_id,
+            "sticker_id": content.sticker_id,
+            "keywords": list(content.keywords or []),
+        }
+        # A sticker sent with a message text ("text" on message stickers) keeps it.
+        return InboundMessage(provider_message_id=message_id, text=content.text or "", provider=provider, **common)
+    raise PayloadInvalid(f"unsupported LINE message type {content.type}")
