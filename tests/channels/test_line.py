@@ -324,3 +324,13 @@ def test_a_400_fails_the_message_with_lines_explanation(
     assert refreshed(entry.message).status_reason == (
         "HTTP 400: The request body has 1 error(s) (to: Failed to push a message to this user)"
     )
+
+
+def test_a_long_reply_is_pushed_as_several_text_messages_in_one_request(
+    agent: Member, conversation: Conversation, line_api: FakeReceiver
+) -> None:
+    entry = entry_of(actions.reply(conversation, agent, "好" * 12_000))
+    assert deliver(entry.pk).result == "sent"
+    [request] = line_api.received
+    texts = [item["text"] for item in request.json()["messages"]]  # type: ignore[attr-defined]
+    assert [len(text) for text in texts] == [5000, 5000, 2000]
