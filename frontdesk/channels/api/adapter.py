@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +27,7 @@ from frontdesk.channels.base import (
     register,
 )
 from frontdesk.channels.models import Channel, ChannelKind
+from frontdesk.channels.payloads import events_list, read_json
 from frontdesk.conversations.models import DeliveryStatus
 from frontdesk.pipeline.inbound import AttachmentRef, ContactRef, InboundMessage, StatusUpdate
 
@@ -69,19 +69,7 @@ class ApiAdapter:
             raise SignatureInvalid("signature does not match the body")
 
     def split(self, channel: Channel, body: bytes) -> Delivery:
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise PayloadInvalid(f"the body is not valid UTF-8 (byte {error.start})") from error
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise PayloadInvalid(f"malformed JSON: {error.msg} at line {error.lineno} column {error.colno}") from error
-        if not isinstance(document, dict) or not isinstance(document.get("events"), list):
-            raise PayloadInvalid('the body must be a JSON object with an "events" list')
-        events: list[Any] = document["events"]
-        if len(events) > MAX_BATCH:
-            raise PayloadInvalid(f"at most {MAX_BATCH} events per delivery")
+        events = events_list(read_json(body), MAX_BATCH)
         delivery = Delivery()
         for index, event in enumerate(events):
             event_id = event.get("id") if isinstance(event, dict) else None

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -45,6 +44,7 @@ from frontdesk.channels.base import (
     register,
 )
 from frontdesk.channels.models import Channel, ChannelKind
+from frontdesk.channels.payloads import events_list, read_json
 from frontdesk.pipeline.inbound import AttachmentRef, ContactRef, InboundMessage, StatusUpdate
 
 SIGNATURE_HEADER = "X-Line-Signature"
@@ -75,17 +75,7 @@ class LineAdapter:
             raise SignatureInvalid("signature does not match the body")
 
     def split(self, channel: Channel, body: bytes) -> Delivery:
-        try:
-            document = json.loads(body.decode("utf-8"))
-        except UnicodeDecodeError as error:
-            raise PayloadInvalid(f"the body is not valid UTF-8 (byte {error.start})") from error
-        except json.JSONDecodeError as error:
-            raise PayloadInvalid(f"malformed JSON: {error.msg} at line {error.lineno} column {error.colno}") from error
-        if not isinstance(document, dict) or not isinstance(document.get("events"), list):
-            raise PayloadInvalid('the body must be a JSON object with an "events" list')
-        events: list[Any] = document["events"]
-        if len(events) > MAX_EVENTS:
-            raise PayloadInvalid(f"at most {MAX_EVENTS} events per delivery")
+        events = events_list(read_json(body), MAX_EVENTS)
         # An empty list is LINE's "Verify" button: acknowledged, nothing stored.
         delivery = Delivery()
         for index, event in enumerate(events):

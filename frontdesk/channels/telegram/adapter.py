@@ -10,7 +10,6 @@ one into a download, so nothing in a payload chooses a URL we fetch.
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +27,7 @@ from frontdesk.channels.base import (
     register,
 )
 from frontdesk.channels.models import Channel, ChannelKind
+from frontdesk.channels.payloads import read_json
 from frontdesk.channels.telegram.schemas import CallbackQuery, Message, Update, User
 from frontdesk.pipeline.inbound import AttachmentRef, ContactRef, InboundMessage, StatusUpdate
 
@@ -158,10 +158,7 @@ class TelegramAdapter:
             raise SignatureInvalid(f"{SECRET_HEADER} does not match the channel's secret")
 
     def split(self, channel: Channel, body: bytes) -> Delivery:
-        try:
-            document = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise PayloadInvalid(f"malformed JSON: {error}") from error
+        document = read_json(body)
         if not isinstance(document, dict):
             raise PayloadInvalid("the body must be one Telegram Update object")
         update_id = document.get("update_id")
