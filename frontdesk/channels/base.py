@@ -11,6 +11,10 @@ The inbound side of an adapter has three steps, each pure (no database):
 2. ``split`` the verified body into the provider's single events, each with the
    provider's event id (the dedupe key) and its JSON, to be stored as they came;
 3. ``parse`` one stored event into normalised ``InboundMessage`` / ``StatusUpdate`` items.
+
+A channel whose messages carry files may also have a ``media`` module with a
+``fetch_media`` function (``MediaFetcher``): it turns one of its own attachment
+references into the file's bytes, calling only hosts the channel owns.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from frontdesk.channels.models import Channel, ChannelKind
 
 if TYPE_CHECKING:
+    from frontdesk.core.http_client import HttpClient
     from frontdesk.pipeline.inbound import InboundMessage, StatusUpdate
 
 
@@ -119,6 +124,45 @@ class ChannelAdapter(Protocol):
     def send(self, channel: Channel, message: OutboundMessage) -> SendResult:
         """Deliver ``message`` to the provider (implemented with the outbound pipeline)."""
         ...
+
+
+@dataclass(frozen=True)
+class FetchedMedia:
+    """A downloaded attachment as the provider gave it (its type is checked again from the bytes)."""
+
+    content: bytes
+    content_type: str = ""
+    filename: str = ""
+
+
+class MediaUnavailable(Exception):
+    """The provider did not hand the file over; ``retryable`` when asking again later may work."""
+
+    def __init__(self, detail: str, *, retryable: bool = False) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.retryable = retryable
+
+
+class MediaFetcher(Protocol):
+    def __call__(self, channel: Channel, ref: str, client: HttpClient) -> FetchedMedia:
+        """Download the file ``ref`` points to, or raise ``MediaUnavailable`` (or an ``HttpClientError``)."""
+        ...
+
+
+def media_fetcher_for(channel: Channel) -> MediaFetcher | None:
+    """The channel's ``media.fetch_media``, or ``None`` if its messages carry no files we can download."""
+    if channel.kind not in ChannelKind.values:
+        return None
+    module_name = f"frontdesk.channels.{channel.kind}.media"
+    try:
+        module = import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name is None or not module_name.startswith(error.name):
+            raise
+        return None
+    fetcher: MediaFetcher | None = getattr(module, "fetch_media", None)
+    return fetcher
 
 
 _adapters: dict[str, ChannelAdapter] = {}

@@ -169,7 +169,11 @@ def ingest_message(channel: Channel, inbound: InboundMessage) -> str:
     publish(
         "message.created",
         channel.workspace_id,
-        {"message": message_out(message, attachments=[]).model_dump(mode="json"), "conversation_id": conversation.pk},
+        {
+            "message": message_out(message, attachments=[]).model_dump(mode="json"),
+            "conversation_id": conversation.pk,
+            "pending_attachments": len(inbound.attachments),
+        },
     )
     label_names: list[str] | None = [] if created else None
     conversation_payload: dict[str, Any] = {

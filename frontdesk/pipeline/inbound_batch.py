@@ -220,6 +220,7 @@ def _publish(workspace_id: int, messages: list[Message], entries: list[_Touched]
             {
                 "message": message_out(message, attachments=[]).model_dump(mode="json"),
                 "conversation_id": message.conversation_id,
+                "pending_attachments": len(message.metadata.get("pending_attachments") or []),
             },
         )
     existing = [entry.conversation.pk for entry in entries if not entry.created]

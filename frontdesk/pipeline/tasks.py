@@ -1,4 +1,4 @@
-"""Background jobs of the pipeline: sending one outbox entry, and the relay that lets none be forgotten."""
+"""Background jobs of the pipeline: sending one outbox entry, the relay that lets none be forgotten, media downloads."""
 
 from __future__ import annotations
 
@@ -6,17 +6,20 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.tasks import default_task_backend, task
 from django.utils import timezone
 
 from frontdesk.core.scheduler import periodic
-from frontdesk.pipeline import outbound
+from frontdesk.pipeline import media, outbound
 
 logger = logging.getLogger(__name__)
 
 OUTBOX_RELAY_INTERVAL = timedelta(seconds=settings.FRONTDESK_OUTBOX_RELAY_SECONDS)
 # A pending entry normally has its task queued already; the relay steps in once it is this late.
 RELAY_GRACE = timedelta(seconds=10)
+# How long a transiently failed download waits before the next attempt.
+DOWNLOAD_RETRY_DELAY = timedelta(seconds=60)
 
 
 @task(queue_name="default")
@@ -49,3 +52,27 @@ def relay_outbox() -> int:
     for entry_id in due:
         enqueue_delivery(entry_id)
     return len(due)
+
+
+@task(queue_name="default")
+def download_attachments(message_id: int) -> str:
+    """Download one inbound message's pending attachments; asks again later for transient failures."""
+    outcome = media.download_attachments(message_id)
+    if outcome.retry:
+        enqueue_download(message_id, timezone.now() + DOWNLOAD_RETRY_DELAY)
+    return f"stored {outcome.stored}, failed {outcome.failed}, retrying {outcome.retry}"
+
+
+def enqueue_download(message_id: int, when: datetime | None = None) -> None:
+    """Queue the download of a message's attachments (at ``when`` if the backend can defer), after commit."""
+
+    def enqueue() -> None:
+        try:
+            if when is not None and default_task_backend.supports_defer:
+                download_attachments.using(run_after=when).enqueue(message_id)
+            else:
+                download_attachments.enqueue(message_id)
+        except Exception:
+            logger.exception("Could not enqueue the attachment download of message %s", message_id)
+
+    transaction.on_commit(enqueue)
