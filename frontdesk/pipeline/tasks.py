@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.tasks import default_task_backend, task
+from django.tasks import Task, default_task_backend, task
 from django.utils import timezone
 
 from frontdesk.core.scheduler import periodic
@@ -35,13 +36,7 @@ def enqueue_delivery(entry_id: int, when: datetime | None = None) -> None:
 
     A failure to enqueue loses nothing: the entry stays due and the relay finds it.
     """
-    try:
-        if when is not None and default_task_backend.supports_defer:
-            deliver_outbox_entry.using(run_after=when).enqueue(entry_id)
-        else:
-            deliver_outbox_entry.enqueue(entry_id)
-    except Exception:
-        logger.exception("Could not enqueue outbox entry %s; the relay will", entry_id)
+    _enqueue(deliver_outbox_entry, entry_id, when, f"outbox entry {entry_id}; the relay will")
 
 
 @periodic(every=OUTBOX_RELAY_INTERVAL)
@@ -66,13 +61,17 @@ def download_attachments(message_id: int) -> str:
 def enqueue_download(message_id: int, when: datetime | None = None) -> None:
     """Queue the download of a message's attachments (at ``when`` if the backend can defer), after commit."""
 
-    def enqueue() -> None:
-        try:
-            if when is not None and default_task_backend.supports_defer:
-                download_attachments.using(run_after=when).enqueue(message_id)
-            else:
-                download_attachments.enqueue(message_id)
-        except Exception:
-            logger.exception("Could not enqueue the attachment download of message %s", message_id)
+    transaction.on_commit(
+        lambda: _enqueue(download_attachments, message_id, when, f"the attachment download of message {message_id}")
+    )
 
-    transaction.on_commit(enqueue)
+
+def _enqueue(job: Task[[int], Any], object_id: int, when: datetime | None, what: str) -> None:
+    """Queue ``job`` for one object, at ``when`` if the backend can defer; a failure is logged, never raised."""
+    try:
+        if when is not None and default_task_backend.supports_defer:
+            job.using(run_after=when).enqueue(object_id)
+        else:
+            job.enqueue(object_id)
+    except Exception:
+        logger.exception("Could not enqueue %s", what)

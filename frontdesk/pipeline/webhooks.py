@@ -170,8 +170,16 @@ def _insert_new(channel: Channel, events: list[RawEvent]) -> int:
     meta = InboundEvent._meta
     payload_field = meta.get_field("payload")
     received = meta.get_field("received_at").get_db_prep_save(timezone.now(), connection)
-    columns = ["workspace_id", "channel_id", "provider_event_id", "payload", "received_at", "retry_at", "attempts"]
-    columns += ["error"]
+    columns = [
+        "workspace_id",
+        "channel_id",
+        "provider_event_id",
+        "payload",
+        "received_at",
+        "retry_at",
+        "attempts",
+        "error",
+    ]
     rows = [
         (
             channel.workspace_id,
