@@ -7,10 +7,17 @@ adding a channel touches only its own folder.
 
 The inbound side of an adapter has three steps, each pure (no database):
 
-1. ``verify`` the request against the channel's credentials (raw bytes, constant-time);
+1. ``verify`` the request (a ``WebhookRequest``: raw body, headers, query, the
+   public URL it was sent to) against the channel's credentials, in constant time;
 2. ``split`` the verified body into the provider's single events, each with the
    provider's event id (the dedupe key) and its JSON, to be stored as they came;
 3. ``parse`` one stored event into normalised ``InboundMessage`` / ``StatusUpdate`` items.
+
+Some providers need more than a POST: an adapter may also define
+``handshake(channel, request) -> HookAnswer`` to answer the provider's
+verification request (a ``GET`` with ``hub.challenge``, X's CRC, WeChat's
+``echostr``), and ``acknowledgement(channel) -> HookAnswer`` when the provider
+wants a particular success body (WeChat's ``success``, Twilio's empty TwiML).
 
 A channel whose messages carry files may also have a ``media`` module with a
 ``fetch_media`` function (``MediaFetcher``): it turns one of its own attachment
@@ -19,6 +26,7 @@ references into the file's bytes, calling only hosts the channel owns.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -27,6 +35,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from frontdesk.channels.models import Channel, ChannelKind
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from frontdesk.core.http_client import HttpClient
     from frontdesk.pipeline.inbound import InboundMessage, StatusUpdate
 
@@ -63,6 +73,41 @@ class Capabilities:
     read_receipts: bool = False
     # Hours after the customer's last message during which free-form replies are allowed.
     reply_window_hours: int | None = None
+    # Keys of ``OutboundMessage.content`` that may be sent when that window is closed
+    # (WhatsApp's "template", Messenger's "tag").
+    outside_window_content: frozenset[str] = frozenset()
+    # Keys of ``OutboundMessage.content`` this channel can send (see docs/outbound.md).
+    content_kinds: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    """A request to ``/hooks/<kind>/<webhook-token>`` as the provider sent it."""
+
+    method: str
+    body: bytes
+    headers: Mapping[str, str]
+    # The first value of each query parameter.
+    query: Mapping[str, str] = field(default_factory=dict)
+    # The address the provider called, built from FRONTDESK_PUBLIC_URL (what signatures over the URL cover).
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class HookAnswer:
+    """What a webhook request is answered with."""
+
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+
+    @classmethod
+    def json(cls, status: int, document: Mapping[str, Any]) -> HookAnswer:
+        return cls(status, json.dumps(document, ensure_ascii=False).encode())
+
+    @classmethod
+    def text(cls, body: str, status: int = 200, content_type: str = "text/plain; charset=utf-8") -> HookAnswer:
+        return cls(status, body.encode(), content_type)
 
 
 @dataclass(frozen=True)
@@ -91,13 +136,47 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class OutboundAttachment:
+    """A file of an outbound message: in our storage, and at a signed public URL for providers that fetch."""
+
+    filename: str
+    content_type: str
+    size: int
+    # ``FRONTDESK_PUBLIC_URL/media/<signed token>``: readable without a login for a week, by nobody who lacks it.
+    url: str
+    storage_name: str
+
+    def read(self) -> bytes:
+        """The file's bytes, for providers that take an upload instead of a URL."""
+        from django.core.files.storage import default_storage
+
+        with default_storage.open(self.storage_name, "rb") as handle:
+            data: bytes = handle.read()
+        return data
+
+
+@dataclass(frozen=True)
+class LastInbound:
+    """The customer's latest message on this channel: what reply tokens and quoting need."""
+
+    provider_message_id: str
+    received_at: datetime
+    # The inbound message's provider-only data (``InboundMessage.provider``), such as LINE's reply token.
+    provider: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class OutboundMessage:
     """A message to send through a channel (filled in by the outbound pipeline)."""
 
     recipient: str
     text: str = ""
-    attachment_urls: tuple[str, ...] = ()
+    attachments: tuple[OutboundAttachment, ...] = ()
+    # Structured content the agent chose, keyed by kind: "template", "buttons", "list",
+    # "quick_replies", "sticker", "flex", "tag" (docs/outbound.md has each shape).
+    content: Mapping[str, Any] = field(default_factory=dict)
     reply_to: str = ""
+    last_inbound: LastInbound | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
@@ -109,8 +188,8 @@ class SendResult:
 class ChannelAdapter(Protocol):
     capabilities: Capabilities
 
-    def verify(self, channel: Channel, body: bytes, headers: Mapping[str, str]) -> None:
-        """Return if ``body`` was signed with the channel's credentials; raise ``SignatureInvalid`` otherwise."""
+    def verify(self, channel: Channel, request: WebhookRequest) -> None:
+        """Return if ``request`` was signed with the channel's credentials; raise ``SignatureInvalid`` otherwise."""
         ...
 
     def split(self, channel: Channel, body: bytes) -> Delivery:
@@ -150,18 +229,43 @@ class MediaFetcher(Protocol):
         ...
 
 
-def media_fetcher_for(channel: Channel) -> MediaFetcher | None:
-    """The channel's ``media.fetch_media``, or ``None`` if its messages carry no files we can download."""
+@dataclass(frozen=True)
+class Profile:
+    """What the provider tells about a customer: the name and picture they chose there."""
+
+    name: str = ""
+    avatar: FetchedMedia | None = None
+
+
+class ProfileFetcher(Protocol):
+    def __call__(self, channel: Channel, external_id: str, client: HttpClient) -> Profile:
+        """The customer's profile at ``external_id``, or raise ``MediaUnavailable`` (or an ``HttpClientError``)."""
+        ...
+
+
+def _channel_function(channel: Channel, module: str, function: str) -> Any:
+    """``frontdesk.channels.<kind>.<module>.<function>``, or ``None`` when the channel has no such module."""
     if channel.kind not in ChannelKind.values:
         return None
-    module_name = f"frontdesk.channels.{channel.kind}.media"
+    module_name = f"frontdesk.channels.{channel.kind}.{module}"
     try:
-        module = import_module(module_name)
+        imported = import_module(module_name)
     except ModuleNotFoundError as error:
         if error.name is None or not module_name.startswith(error.name):
             raise
         return None
-    fetcher: MediaFetcher | None = getattr(module, "fetch_media", None)
+    return getattr(imported, function, None)
+
+
+def media_fetcher_for(channel: Channel) -> MediaFetcher | None:
+    """The channel's ``media.fetch_media``, or ``None`` if its messages carry no files we can download."""
+    fetcher: MediaFetcher | None = _channel_function(channel, "media", "fetch_media")
+    return fetcher
+
+
+def profile_fetcher_for(channel: Channel) -> ProfileFetcher | None:
+    """The channel's ``profile.fetch_profile``, or ``None`` if the provider tells nothing about customers."""
+    fetcher: ProfileFetcher | None = _channel_function(channel, "profile", "fetch_profile")
     return fetcher
 
 

@@ -4,17 +4,17 @@ Providers send bursts and time out slow receivers, so the acknowledgement is
 the most frequent and most latency-bound request Frontdesk serves. It needs
 no session, user, locale, CSRF token or template, so this ASGI layer answers
 it before Django's request machinery and middleware: it reads the body (with
-the size limit), runs the same ``handle_delivery`` as the Django view in a
-thread, and answers JSON. Every other request goes on to Django.
+the size limit, for POST), runs the same ``handle_delivery`` as the Django view in a
+thread, and sends its answer. Every other request goes on to Django.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -22,7 +22,8 @@ from django.db import close_old_connections
 from django.http.request import split_domain_port, validate_host
 from django.utils.datastructures import CaseInsensitiveMapping
 
-from frontdesk.pipeline.webhooks import MAX_BODY_BYTES, handle_delivery
+from frontdesk.channels.base import HookAnswer, WebhookRequest
+from frontdesk.pipeline.webhooks import MAX_BODY_BYTES, handle_delivery, public_hook_url
 
 logger = logging.getLogger(__name__)
 
@@ -53,30 +54,38 @@ class WebhookFastPath:
             {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
         )
         if not _host_allowed(headers.get("Host", "")):
-            await _answer(send, 400, {"detail": "This host name is not served here."})
+            await _answer(send, HookAnswer.json(400, {"detail": "This host name is not served here."}))
             return
-        if scope["method"] != "POST":
-            await _answer(send, 405, {"detail": "Webhooks are delivered with POST."}, [(b"allow", b"POST")])
-            return
-        try:
-            body = await _read_body(headers, receive)
-        except TooLarge:
-            await _answer(send, 413, {"detail": f"The body is larger than {MAX_BODY_BYTES} bytes."})
-            return
-        status, answer = await sync_to_async(_handle, thread_sensitive=False)(
-            match["kind"], match["token"], body, headers
+        method = scope["method"]
+        body = b""
+        if method == "POST":
+            try:
+                body = await _read_body(headers, receive)
+            except TooLarge:
+                await _answer(
+                    send, HookAnswer.json(413, {"detail": f"The body is larger than {MAX_BODY_BYTES} bytes."})
+                )
+                return
+        query_string = scope.get("query_string", b"").decode("latin-1")
+        request = WebhookRequest(
+            method=method,
+            body=body,
+            headers=headers,
+            query={name: values[0] for name, values in parse_qs(query_string, keep_blank_values=True).items()},
+            url=public_hook_url(scope["path"], query_string),
         )
-        await _answer(send, status, answer)
+        answer = await sync_to_async(_handle, thread_sensitive=False)(match["kind"], match["token"], request)
+        await _answer(send, answer)
 
 
-def _handle(kind: str, token: str, body: bytes, headers: CaseInsensitiveMapping[str]) -> tuple[int, dict[str, Any]]:
+def _handle(kind: str, token: str, request: WebhookRequest) -> HookAnswer:
     # What Django's request_started and request_finished signals do for its own requests.
     close_old_connections()
     try:
-        return handle_delivery(kind, token, body, headers)
+        return handle_delivery(kind, token, request)
     except Exception:
         logger.exception("Webhook for %s failed before it was stored", kind)
-        return 500, {"detail": "The delivery could not be stored; please retry."}
+        return HookAnswer.json(500, {"detail": "The delivery could not be stored; please retry."})
     finally:
         close_old_connections()
 
@@ -110,15 +119,13 @@ async def _read_body(headers: CaseInsensitiveMapping[str], receive: Receive) -> 
     return b"".join(chunks)
 
 
-async def _answer(
-    send: Send, status: int, answer: dict[str, Any], extra: list[tuple[bytes, bytes]] | None = None
-) -> None:
-    body = json.dumps(answer).encode()
+async def _answer(send: Send, answer: HookAnswer) -> None:
     headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
+        (b"content-type", answer.content_type.encode("latin-1")),
+        (b"content-length", str(len(answer.body)).encode()),
         (b"x-content-type-options", b"nosniff"),
-        *(extra or []),
     ]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    if answer.status == 405:
+        headers.append((b"allow", b"POST"))
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+    await send({"type": "http.response.body", "body": answer.body})

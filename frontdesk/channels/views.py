@@ -9,10 +9,11 @@ serves the same function to Django's own handler (tests, WSGI).
 
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from frontdesk.pipeline.webhooks import MAX_BODY_BYTES, handle_delivery
+from frontdesk.channels.base import WebhookRequest
+from frontdesk.pipeline.webhooks import MAX_BODY_BYTES, handle_delivery, public_hook_url
 
 
 def read_body(request: HttpRequest) -> bytes | None:
@@ -28,13 +29,20 @@ def read_body(request: HttpRequest) -> bytes | None:
 
 
 @csrf_exempt
-def receive(request: HttpRequest, kind: str, webhook_token: str) -> JsonResponse:
-    if request.method != "POST":
-        response = JsonResponse({"detail": "Webhooks are delivered with POST."}, status=405)
-        response["Allow"] = "POST"
-        return response
-    body = read_body(request)
+def receive(request: HttpRequest, kind: str, webhook_token: str) -> HttpResponse:
+    body = read_body(request) if request.method == "POST" else b""
     if body is None:
         return JsonResponse({"detail": f"The body is larger than {MAX_BODY_BYTES} bytes."}, status=413)
-    status, answer = handle_delivery(kind, webhook_token, body, request.headers)
-    return JsonResponse(answer, status=status)
+    query_string = request.META.get("QUERY_STRING", "")
+    hook_request = WebhookRequest(
+        method=request.method or "GET",
+        body=body,
+        headers=request.headers,
+        query={name: request.GET.get(name, "") for name in request.GET},
+        url=public_hook_url(request.path, query_string),
+    )
+    answer = handle_delivery(kind, webhook_token, hook_request)
+    response = HttpResponse(answer.body, status=answer.status, content_type=answer.content_type)
+    if answer.status == 405:
+        response["Allow"] = "POST"
+    return response

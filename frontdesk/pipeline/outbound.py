@@ -24,13 +24,14 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from frontdesk.api.serializers import message_out
 from frontdesk.channels.base import OutboundMessage, SendResult, UnknownChannelKind, adapter_for
@@ -44,6 +45,9 @@ from frontdesk.conversations.models import (
     OutboxState,
 )
 from frontdesk.pipeline.events import publish
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 logger = logging.getLogger(__name__)
 
@@ -66,12 +70,28 @@ STATUS_RANK = {
 }
 
 
+# What a final refusal means, whatever the provider's words for it; shown to the agent in their language.
+FAILURE_CODES: dict[str, StrOrPromise] = {
+    "blocked": _("The customer has blocked this account or left the chat."),
+    "window_closed": _("The reply window has closed: only an approved template or a tagged message can be sent now."),
+    "invalid_recipient": _("The customer's address is not valid on this channel."),
+    "opted_out": _("The customer has opted out of messages on this channel (they can write START to opt back in)."),
+    "quota": _("The account has used up its message quota for this period."),
+    "credentials": _("The provider refused the channel's credentials: reconnect the channel in Settings › Channels."),
+    "unsupported": _("This channel cannot send this kind of message."),
+    "too_large": _("The message or its attachment is larger than the channel accepts."),
+    "template": _("The provider refused the template (not approved, or its parameters do not match)."),
+}
+
+
 class SendFailed(Exception):
     """Raised by an adapter's ``send`` when the message did not go through.
 
     ``retryable``: the receiver may take it later (timeout, 429, 5xx); otherwise
     the refusal is final (invalid recipient, 4xx) and ``reason`` is shown to the agent.
-    ``reason`` must never contain a credential.
+    ``reason`` must never contain a credential. ``code``, one of ``FAILURE_CODES``,
+    says what the refusal means, so the agent reads it in their own language
+    beside the provider's (English) reason.
     """
 
     def __init__(
@@ -81,12 +101,16 @@ class SendFailed(Exception):
         retryable: bool,
         http_status: int | None = None,
         retry_after: timedelta | None = None,
+        code: str = "",
     ) -> None:
         super().__init__(reason)
+        if code and code not in FAILURE_CODES:
+            raise ValueError(f"unknown failure code {code!r}")
         self.reason = reason[:REASON_LENGTH]
         self.retryable = retryable
         self.http_status = http_status
         self.retry_after = retry_after
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -299,6 +323,10 @@ def _record_failure(entry: OutboxEntry, attempt: DeliveryAttempt, failure: SendF
             reason = failure.reason
             if failure.retryable:
                 reason = f"gave up after {entry.attempts} attempts: {reason}"[:REASON_LENGTH]
+            if failure.code:
+                message = entry.message
+                message.metadata = {**(message.metadata or {}), "failure_code": failure.code}
+                Message.all_workspaces.filter(pk=message.pk).update(metadata=message.metadata)
             apply_delivery_status(entry.message, DeliveryStatus.FAILED, reason)
     if final:
         _after_finish(entry)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -21,10 +21,12 @@ from django.utils import timezone
 
 from frontdesk.channels.base import (
     Delivery,
+    HookAnswer,
     InboundRejected,
     RawEvent,
     RejectedEvent,
     UnknownChannelKind,
+    WebhookRequest,
     adapter_for_kind,
 )
 from frontdesk.channels.models import Channel
@@ -64,27 +66,39 @@ class Receipt:
         return answer
 
 
-def handle_delivery(
-    kind: str, webhook_token: str, body: bytes, headers: Mapping[str, str]
-) -> tuple[int, dict[str, Any]]:
-    """Everything a webhook request does after reading its body: the HTTP status and JSON answer.
+def handle_delivery(kind: str, webhook_token: str, request: WebhookRequest) -> HookAnswer:
+    """Everything a webhook request does after reading its body: the answer to send.
 
     Shared by the Django view and the web server's fast path for ``/hooks/``
-    (``frontdesk.channels.fast_hooks``). Every refusal is ``{"detail": …}``.
+    (``frontdesk.channels.fast_hooks``). A ``POST`` is verified and stored; any
+    other method is the provider's verification handshake, which only adapters
+    that define ``handshake`` answer. Every refusal is JSON ``{"detail": …}``.
     """
     try:
         channel = channel_for_webhook(kind, webhook_token)
     except ChannelNotFound:
-        return 404, {"detail": "No active channel at this address."}
+        return HookAnswer.json(404, {"detail": "No active channel at this address."})
+    adapter = adapter_for_kind(channel.kind)
     try:
-        delivery = verify_and_split(channel, body, headers)
+        if request.method != "POST":
+            handshake = getattr(adapter, "handshake", None)
+            if handshake is None or request.method not in ("GET", "HEAD"):
+                return HookAnswer.json(405, {"detail": "Webhooks are delivered with POST."})
+            answer: HookAnswer = handshake(channel, request)
+            return answer
+        delivery = verify_and_split(channel, request)
     except InboundRejected as error:
         logger.warning("Webhook for channel %s refused (%s): %s", channel.pk, error.status, error.detail)
-        return error.status, {"detail": error.detail}
+        return HookAnswer.json(error.status, {"detail": error.detail})
     if not delivery.events and delivery.rejected:
-        answer = Receipt(rejected=delivery.rejected).as_dict()
-        return 400, {"detail": "No event of the delivery has a usable shape.", **answer}
-    return 200, store(channel, delivery).as_dict()
+        receipt = Receipt(rejected=delivery.rejected).as_dict()
+        return HookAnswer.json(400, {"detail": "No event of the delivery has a usable shape.", **receipt})
+    receipt = store(channel, delivery).as_dict()
+    acknowledgement = getattr(adapter, "acknowledgement", None)
+    if acknowledgement is not None:
+        custom: HookAnswer = acknowledgement(channel)
+        return custom
+    return HookAnswer.json(200, receipt)
 
 
 def channel_for_webhook(kind: str, webhook_token: str) -> Channel:
@@ -120,11 +134,17 @@ def _forget_channels(**kwargs: Any) -> None:
     _channels.clear()
 
 
-def verify_and_split(channel: Channel, body: bytes, headers: Mapping[str, str]) -> Delivery:
+def verify_and_split(channel: Channel, request: WebhookRequest) -> Delivery:
     """Raises ``SignatureInvalid`` or ``PayloadInvalid``; never stores anything."""
     adapter = adapter_for_kind(channel.kind)
-    adapter.verify(channel, body, headers)
-    return adapter.split(channel, body)
+    adapter.verify(channel, request)
+    return adapter.split(channel, request.body)
+
+
+def public_hook_url(path: str, query_string: str = "") -> str:
+    """The address a provider called, as it saw it: signatures over the URL (Twilio's) are computed on this."""
+    url = settings.PUBLIC_URL + path
+    return f"{url}?{query_string}" if query_string else url
 
 
 def store(channel: Channel, delivery: Delivery) -> Receipt:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -24,6 +23,7 @@ from frontdesk.channels.base import (
     RejectedEvent,
     SendResult,
     SignatureInvalid,
+    WebhookRequest,
     register,
 )
 from frontdesk.channels.models import Channel, ChannelKind
@@ -56,16 +56,16 @@ class ApiAdapter:
         media_kinds=frozenset({"image", "video", "audio", "file"}), read_receipts=True, typing_indicator=False
     )
 
-    def verify(self, channel: Channel, body: bytes, headers: Mapping[str, str]) -> None:
+    def verify(self, channel: Channel, request: WebhookRequest) -> None:
         secret = (channel.secrets or {}).get("signing_secret")
         if not secret:
             raise SignatureInvalid("the channel has no signing secret")
-        header = headers.get(SIGNATURE_HEADER, "")
+        header = request.headers.get(SIGNATURE_HEADER, "")
         if not header:
             raise SignatureInvalid(f"missing {SIGNATURE_HEADER} header")
         if not header.startswith(SIGNATURE_PREFIX):
             raise SignatureInvalid(f"{SIGNATURE_HEADER} must be sha256=<hex digest>")
-        if not hmac.compare_digest(sign(secret, body).encode(), header.strip().encode()):
+        if not hmac.compare_digest(sign(secret, request.body).encode(), header.strip().encode()):
             raise SignatureInvalid("signature does not match the body")
 
     def split(self, channel: Channel, body: bytes) -> Delivery:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,6 +40,7 @@ from frontdesk.channels.base import (
     RejectedEvent,
     SendResult,
     SignatureInvalid,
+    WebhookRequest,
     register,
 )
 from frontdesk.channels.models import Channel, ChannelKind
@@ -64,14 +64,14 @@ def sign(channel_secret: str, body: bytes) -> str:
 class LineAdapter:
     capabilities = Capabilities(media_kinds=frozenset({"image", "video", "audio", "file"}))
 
-    def verify(self, channel: Channel, body: bytes, headers: Mapping[str, str]) -> None:
+    def verify(self, channel: Channel, request: WebhookRequest) -> None:
         secret = str((channel.secrets or {}).get("channel_secret") or "")
         if not secret:
             raise SignatureInvalid("the channel has no channel secret")
-        header = headers.get(SIGNATURE_HEADER, "").strip()
+        header = request.headers.get(SIGNATURE_HEADER, "").strip()
         if not header:
             raise SignatureInvalid(f"missing {SIGNATURE_HEADER} header")
-        if not hmac.compare_digest(sign(secret, body).encode(), header.encode()):
+        if not hmac.compare_digest(sign(secret, request.body).encode(), header.encode()):
             raise SignatureInvalid("signature does not match the body")
 
     def split(self, channel: Channel, body: bytes) -> Delivery:

@@ -10,7 +10,6 @@ one into a download, so nothing in a payload chooses a URL we fetch.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +23,7 @@ from frontdesk.channels.base import (
     RawEvent,
     SendResult,
     SignatureInvalid,
+    WebhookRequest,
     register,
 )
 from frontdesk.channels.models import Channel, ChannelKind
@@ -147,11 +147,11 @@ def _callback(query: CallbackQuery) -> InboundMessage | None:
 class TelegramAdapter:
     capabilities = Capabilities(media_kinds=frozenset({"image", "audio", "file"}), typing_indicator=True)
 
-    def verify(self, channel: Channel, body: bytes, headers: Mapping[str, str]) -> None:
+    def verify(self, channel: Channel, request: WebhookRequest) -> None:
         secret = str((channel.secrets or {}).get("webhook_secret") or "")
         if not secret:
             raise SignatureInvalid("the channel has no webhook secret")
-        given = headers.get(SECRET_HEADER, "")
+        given = request.headers.get(SECRET_HEADER, "")
         if not given:
             raise SignatureInvalid(f"missing {SECRET_HEADER} header")
         if not hmac.compare_digest(secret.encode(), given.encode()):
