@@ -16,8 +16,12 @@ The inbound side of an adapter has three steps, each pure (no database):
 Some providers need more than a POST: an adapter may also define
 ``handshake(channel, request) -> HookAnswer`` to answer the provider's
 verification request (a ``GET`` with ``hub.challenge``, X's CRC, WeChat's
-``echostr``), and ``acknowledgement(channel) -> HookAnswer`` when the provider
-wants a particular success body (WeChat's ``success``, Twilio's empty TwiML).
+``echostr``), and ``acknowledgement(channel, request) -> HookAnswer | None`` when
+the provider wants a particular success body (WeChat's ``success``, Twilio's
+empty TwiML, a Telegram method call answering a button press).
+
+A channel may also have a ``profile`` module with ``fetch_profile``
+(``ProfileFetcher``): the customer's name and picture, fetched once by a task.
 
 A channel whose messages carry files may also have a ``media`` module with a
 ``fetch_media`` function (``MediaFetcher``): it turns one of its own attachment

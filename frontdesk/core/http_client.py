@@ -245,6 +245,15 @@ class HttpClient:
     def close(self) -> None:
         self._client.close()
 
+    def guarded_httpx(self) -> httpx.Client:
+        """The underlying ``httpx.Client`` (address checks, no redirects, no proxies), for SDKs that take one.
+
+        It lacks the body cap and overall deadline of :meth:`request`: hand it
+        only to SDKs that talk to the provider's own API, never to a download of
+        a payload-chosen URL.
+        """
+        return self._client
+
     def post(self, url: str, *, content: bytes = b"", headers: Mapping[str, str] | None = None) -> Response:
         return self.request("POST", url, content=content, headers=headers)
 

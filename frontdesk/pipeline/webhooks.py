@@ -95,10 +95,8 @@ def handle_delivery(kind: str, webhook_token: str, request: WebhookRequest) -> H
         return HookAnswer.json(400, {"detail": "No event of the delivery has a usable shape.", **receipt})
     receipt = store(channel, delivery).as_dict()
     acknowledgement = getattr(adapter, "acknowledgement", None)
-    if acknowledgement is not None:
-        custom: HookAnswer = acknowledgement(channel)
-        return custom
-    return HookAnswer.json(200, receipt)
+    custom: HookAnswer | None = acknowledgement(channel, request) if acknowledgement is not None else None
+    return custom or HookAnswer.json(200, receipt)
 
 
 def channel_for_webhook(kind: str, webhook_token: str) -> Channel:
