@@ -2,6 +2,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from frontdesk.api.api import api
+from frontdesk.conversations.public_media import public_media
 from frontdesk.core import views as core_views
 
 urlpatterns = [
@@ -14,4 +15,5 @@ urlpatterns = [
     path("settings/inbound-events/", include("frontdesk.pipeline.urls")),
     path("api/v1/", api.urls),
     path("hooks/", include("frontdesk.channels.urls")),
+    path("media/<str:token>", public_media, name="public-media"),
 ]

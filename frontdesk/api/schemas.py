@@ -103,6 +103,10 @@ class MessageOut(Schema):
     html: str
     status: str
     status_reason: str
+    # Why a failed message failed, whatever the provider's words: blocked, window_closed, opted_out…
+    failure_code: str = ""
+    # Structured content of a reply (a template, buttons, a sticker…), as sent.
+    content: dict[str, object] = {}
     created_at: datetime
     attachments: list[AttachmentOut]
 
@@ -149,10 +153,19 @@ class ConversationPatch(Schema):
     labels: list[str] | None = None
 
 
+class FileIn(Schema):
+    filename: str
+    content_base64: str
+
+
 class MessageIn(Schema):
     """``note``: a private note for the team; ``reply``: a message to the customer, queued for sending."""
 
     kind: Literal["note", "reply"]
-    text: str
+    text: str = ""
     # For a reply: send through this channel of the workspace instead of the conversation's own.
     channel_id: int | None = None
+    # For a reply: structured content the channel can carry (docs/outbound.md).
+    content: dict[str, object] = {}
+    # For a reply: files, base64-encoded.
+    files: list[FileIn] = []

@@ -97,6 +97,8 @@ def message_out(message: Message, attachments: list[Attachment] | None = None) -
         html=message.html,
         status=message.status,
         status_reason=message.status_reason,
+        failure_code=(message.metadata or {}).get("failure_code", ""),
+        content=(message.metadata or {}).get("content") or {} if message.kind == "outbound" else {},
         created_at=message.created_at,
         attachments=[
             AttachmentOut(

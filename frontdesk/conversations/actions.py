@@ -6,7 +6,8 @@ conversation or a message directly.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,9 @@ from django.utils.translation import gettext as _
 
 from frontdesk.api.serializers import conversation_out, message_out
 from frontdesk.channels.models import Channel
+from frontdesk.conversations.attachments import AttachmentRejected, detect_content_type, store_attachment
 from frontdesk.conversations.models import (
+    Attachment,
     Conversation,
     ConversationLabel,
     ConversationStatus,
@@ -28,6 +31,7 @@ from frontdesk.conversations.models import (
     OutboxEntry,
     Priority,
 )
+from frontdesk.conversations.reply_rules import check_reply
 from frontdesk.core.audit import record
 from frontdesk.core.models import Member, Team
 from frontdesk.pipeline.events import publish
@@ -93,8 +97,29 @@ def add_note(conversation: Conversation, author: Member, text: str) -> Message:
     return note
 
 
-def reply(conversation: Conversation, author: Member | None, text: str, via: Channel | None = None) -> Message:
+@dataclass(frozen=True)
+class ReplyFile:
+    """A file an agent attaches to a reply, as uploaded."""
+
+    filename: str
+    content: bytes
+
+
+def reply(
+    conversation: Conversation,
+    author: Member | None,
+    text: str,
+    via: Channel | None = None,
+    *,
+    files: Sequence[ReplyFile] = (),
+    content: Mapping[str, Any] | None = None,
+) -> Message:
     """A message to the customer, through ``via`` or the conversation's channel; queued, sent by a worker.
+
+    ``files`` are stored as the message's attachments; ``content`` is structured
+    content the channel can carry (a WhatsApp template, buttons, a LINE sticker…,
+    docs/outbound.md). The channel's rules are checked first (its reply window,
+    an SMS opt-out, what it can carry), so the agent reads the reason now.
 
     The message and its outbox entry are written in one transaction, so a reply
     is either stored and will be sent, or neither. The delivery task is queued
@@ -103,7 +128,8 @@ def reply(conversation: Conversation, author: Member | None, text: str, via: Cha
     from frontdesk.pipeline.tasks import enqueue_delivery
 
     text = text.strip()
-    if not text:
+    content = dict(content or {})
+    if not text and not files and not content:
         raise ValidationError(_("A reply cannot be empty."))
     if len(text) > MAX_TEXT_LENGTH:
         raise ValidationError(_("A reply can be at most %(limit)d characters.") % {"limit": MAX_TEXT_LENGTH})
@@ -115,6 +141,8 @@ def reply(conversation: Conversation, author: Member | None, text: str, via: Cha
         raise ValidationError(_("That channel is not in this workspace."))
     if not channel.is_active:
         raise ValidationError(_("The channel %(name)s is disabled.") % {"name": channel.name})
+    content_types = [detect_content_type(item.content, item.filename) for item in files]
+    check_reply(conversation.contact_id, channel, content, content_types)
     with transaction.atomic():
         conversation = _locked(conversation)
         now = timezone.now()
@@ -125,9 +153,16 @@ def reply(conversation: Conversation, author: Member | None, text: str, via: Cha
             channel=channel,
             author=author,
             text=text,
+            metadata={"content": content} if content else {},
             status=DeliveryStatus.QUEUED,
             created_at=now,
         )
+        stored = []
+        for item in files:
+            try:
+                stored.append(store_attachment(message, item.filename, item.content))
+            except AttachmentRejected as error:
+                raise ValidationError(str(error)) from error
         entry = OutboxEntry.all_workspaces.create(
             workspace_id=conversation.workspace_id,
             message=message,
@@ -137,13 +172,13 @@ def reply(conversation: Conversation, author: Member | None, text: str, via: Cha
             created_at=now,
         )
         conversation.last_activity_at = now
-        conversation.last_message_preview = text[:PREVIEW_LENGTH]
+        conversation.last_message_preview = (text or _reply_preview(content, stored))[:PREVIEW_LENGTH]
         conversation.waiting_since = None
         conversation.save(update_fields=["last_activity_at", "last_message_preview", "waiting_since"])
         publish(
             "message.created",
             conversation.workspace_id,
-            {"message": message_out(message).model_dump(mode="json"), "conversation_id": conversation.pk},
+            {"message": message_out(message, stored).model_dump(mode="json"), "conversation_id": conversation.pk},
         )
         publish(
             "conversation.updated",
@@ -155,6 +190,16 @@ def reply(conversation: Conversation, author: Member | None, text: str, via: Cha
         )
         transaction.on_commit(lambda: enqueue_delivery(entry.pk))
     return message
+
+
+def _reply_preview(content: Mapping[str, Any], stored: Sequence[Attachment]) -> str:
+    if stored:
+        return "📎 " + stored[0].filename
+    if "template" in content:
+        return "📝 " + str((content["template"] or {}).get("name", ""))
+    if "sticker" in content:
+        return _("Sticker")
+    return str((content.get("flex") or {}).get("alt_text") or "")
 
 
 def assign(conversation: Conversation, assignee: Member | None, *, actor: Member) -> Conversation:

@@ -238,6 +238,14 @@ class Message(TenantModel):
         super().save(*args, **kwargs)
 
     @property
+    def failure_explanation(self) -> str:
+        """What the provider's refusal means, in the reader's language (empty when it has no known code)."""
+        from frontdesk.pipeline.outbound import FAILURE_CODES
+
+        code = (self.metadata or {}).get("failure_code", "")
+        return str(FAILURE_CODES.get(code, "")) if code else ""
+
+    @property
     def is_note(self) -> bool:
         return self.kind == MessageKind.NOTE
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.contrib import messages as django_messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,6 +21,7 @@ from frontdesk.contacts.models import Identity
 from frontdesk.conversations import actions
 from frontdesk.conversations.access import get_attachment_for_member, get_conversation_for_member
 from frontdesk.conversations.models import Conversation, ConversationStatus, Label, Message
+from frontdesk.conversations.reply_rules import reply_window
 from frontdesk.core.decorators import member_required
 from frontdesk.core.models import Member
 from frontdesk.inbox import forwarding
@@ -119,8 +121,39 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
             "identities": identities,
             "past_conversations": past,
             "labels": conversation.labels.all(),
+            **_composer_context(conversation),
         },
     )
+
+
+def _composer_context(conversation: Conversation) -> dict[str, Any]:
+    """What the composer offers on this channel: its reply window, templates and message tags."""
+    channel = conversation.channel
+    window = reply_window(conversation.contact_id, channel)
+    templates = (channel.config or {}).get("templates") or [] if "template" in window.exempt_content else []
+    tags = MESSAGE_TAGS if "tag" in window.exempt_content else []
+    return {"reply_window": window, "templates": templates, "message_tags": tags}
+
+
+# Messenger's and Instagram's message tags that let a business answer after the 24-hour window.
+MESSAGE_TAGS = [
+    ("HUMAN_AGENT", gettext_lazy("Human agent (up to 7 days after the customer's message)")),
+    ("ACCOUNT_UPDATE", gettext_lazy("Account update")),
+    ("CONFIRMED_EVENT_UPDATE", gettext_lazy("Confirmed event update")),
+    ("POST_PURCHASE_UPDATE", gettext_lazy("Post-purchase update")),
+]
+
+
+def _reply_content(post: QueryDict) -> dict[str, Any]:
+    """The structured content the composer's fields describe."""
+    content: dict[str, Any] = {}
+    name, _separator, language = post.get("template", "").partition("|")
+    if name:
+        parameters = [line.strip() for line in post.get("template_parameters", "").splitlines() if line.strip()]
+        content["template"] = {"name": name, "language": language, "parameters": {"body": parameters}}
+    if post.get("tag"):
+        content["tag"] = post["tag"]
+    return content
 
 
 @require_POST
@@ -135,7 +168,11 @@ def compose(request: HttpRequest, conversation_id: int) -> HttpResponse:
         if kind == "note":
             actions.add_note(conversation, member, text)
         elif kind == "reply":
-            actions.reply(conversation, member, text)
+            files = [
+                actions.ReplyFile(upload.name or "attachment", upload.read())
+                for upload in request.FILES.getlist("files")
+            ]
+            actions.reply(conversation, member, text, files=files, content=_reply_content(request.POST))
         else:
             raise ValidationError(_("Choose a reply or a private note."))
     except ValidationError as error:

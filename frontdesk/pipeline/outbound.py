@@ -34,16 +34,25 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from frontdesk.api.serializers import message_out
-from frontdesk.channels.base import OutboundMessage, SendResult, UnknownChannelKind, adapter_for
+from frontdesk.channels.base import (
+    LastInbound,
+    OutboundAttachment,
+    OutboundMessage,
+    SendResult,
+    UnknownChannelKind,
+    adapter_for,
+)
 from frontdesk.contacts.models import Identity
 from frontdesk.conversations.models import (
     AttemptOutcome,
     DeliveryAttempt,
     DeliveryStatus,
     Message,
+    MessageKind,
     OutboxEntry,
     OutboxState,
 )
+from frontdesk.conversations.public_media import public_media_url
 from frontdesk.pipeline.events import publish
 
 if TYPE_CHECKING:
@@ -237,9 +246,38 @@ def outbound_message(entry: OutboxEntry) -> OutboundMessage:
     if identity is None:
         raise SendFailed("the contact has no address on this channel", retryable=False)
     author = message.author
+    latest = (
+        Message.in_workspace(entry.workspace_id)
+        .filter(conversation__contact_id=conversation.contact_id, channel_id=entry.channel_id, kind=MessageKind.INBOUND)
+        .order_by("-created_at", "-pk")
+        .only("provider_message_id", "created_at", "metadata")
+        .first()
+    )
+    last_inbound = (
+        LastInbound(
+            provider_message_id=latest.provider_message_id,
+            received_at=latest.created_at,
+            provider=dict((latest.metadata or {}).get("provider") or {}),
+        )
+        if latest is not None
+        else None
+    )
+    attachments = tuple(
+        OutboundAttachment(
+            filename=item.filename,
+            content_type=item.content_type,
+            size=item.size,
+            url=public_media_url(item),
+            storage_name=item.file.name or "",
+        )
+        for item in message.attachments.order_by("pk")
+    )
     return OutboundMessage(
         recipient=identity.external_id,
         text=message.text,
+        attachments=attachments,
+        content=dict((message.metadata or {}).get("content") or {}),
+        last_inbound=last_inbound,
         metadata={
             "message_id": message.pk,
             "conversation_id": conversation.pk,

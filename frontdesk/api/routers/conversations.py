@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import base64
+import binascii
+
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest
@@ -183,4 +186,12 @@ def create_message(request: HttpRequest, conversation_id: int, body: MessageIn) 
         via = Channel.in_workspace(member.workspace_id).filter(pk=body.channel_id).first()
         if via is None:
             raise HttpError(422, "Unknown channel.")
-    return Status(201, message_out(actions.reply(conversation, member, body.text, via=via)))
+    files = []
+    for item in body.files:
+        try:
+            data = base64.b64decode(item.content_base64, validate=True)
+        except binascii.Error as error:
+            raise HttpError(422, f"{item.filename}: content_base64 is not valid base64.") from error
+        files.append(actions.ReplyFile(item.filename, data))
+    message = actions.reply(conversation, member, body.text, via=via, files=files, content=body.content)
+    return Status(201, message_out(message))
