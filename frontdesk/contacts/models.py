@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +31,11 @@ class Contact(TenantModel):
         return self.name or self.email or self.phone or f"#{self.pk}"
 
 
+def avatar_path(instance: Identity, filename: str) -> str:
+    # The stored name never contains anything the provider chose.
+    return f"avatars/{instance.workspace_id}/{uuid.uuid4().hex}"
+
+
 class Identity(TenantModel):
     """A contact's address on one channel: a phone number, a LINE user id, an email, a PSID."""
 
@@ -36,6 +43,10 @@ class Identity(TenantModel):
     channel = models.ForeignKey("frontdesk_channels.Channel", on_delete=models.CASCADE, related_name="identities")
     external_id = models.CharField(_("address on the channel"), max_length=255)
     display_name = models.CharField(_("name on the channel"), max_length=200, blank=True)
+    # The picture the customer chose on the channel, fetched once by a task (pipeline.profiles).
+    avatar = models.FileField(_("picture"), upload_to=avatar_path, max_length=255, blank=True)
+    profile_fetched_at = models.DateTimeField(null=True, blank=True)
+    profile_attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -10,4 +10,5 @@ urlpatterns = [
     path("conversations/<int:conversation_id>/compose/", views.compose, name="compose"),
     path("internal/events/", views.forwarded_event, name="forwarded-event"),
     path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment-download"),
+    path("identities/<int:identity_id>/avatar/", views.identity_avatar, name="identity-avatar"),
 ]

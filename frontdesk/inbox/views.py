@@ -9,7 +9,7 @@ from django.contrib import messages as django_messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,6 +20,7 @@ from django_htmx.http import reswap, retarget
 from frontdesk.contacts.models import Identity
 from frontdesk.conversations import actions
 from frontdesk.conversations.access import get_attachment_for_member, get_conversation_for_member
+from frontdesk.conversations.attachments import detect_content_type
 from frontdesk.conversations.models import Conversation, ConversationStatus, Label, Message
 from frontdesk.conversations.reply_rules import reply_window
 from frontdesk.core.decorators import member_required
@@ -204,6 +205,21 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> FileRespons
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@require_GET
+@member_required
+def identity_avatar(request: HttpRequest, identity_id: int) -> FileResponse:
+    """A customer's channel picture (stored only after its bytes proved it an image)."""
+    member: Member = request.member  # type: ignore[attr-defined]
+    identity = Identity.in_workspace(member.workspace_id).filter(pk=identity_id).exclude(avatar="").first()
+    if identity is None:
+        raise Http404(_("No such picture."))
+    content_type = detect_content_type(identity.avatar.read(512), "avatar")
+    identity.avatar.seek(0)
+    response = FileResponse(identity.avatar.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "private, max-age=86400"
     return response
 
 

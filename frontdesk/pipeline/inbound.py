@@ -32,6 +32,7 @@ from frontdesk.conversations.models import (
 from frontdesk.pipeline.events import publish
 from frontdesk.pipeline.models import InboundEvent
 from frontdesk.pipeline.outbound import apply_delivery_status
+from frontdesk.pipeline.profiles import queue_profile_fetches
 
 logger = logging.getLogger(__name__)
 
@@ -225,13 +226,15 @@ def _identity(channel: Channel, ref: ContactRef) -> Identity:
             contact = Contact.all_workspaces.create(
                 workspace_id=channel.workspace_id, name=ref.name, email=ref.email, phone=ref.phone
             )
-            return Identity.all_workspaces.create(
+            identity = Identity.all_workspaces.create(
                 workspace_id=channel.workspace_id,
                 contact=contact,
                 channel=channel,
                 external_id=ref.external_id,
                 display_name=ref.name,
             )
+            queue_profile_fetches(channel, [identity.pk])
+            return identity
     except IntegrityError:
         # A concurrent delivery created it between our read and our insert.
         return identities.get(channel=channel, external_id=ref.external_id)

@@ -45,6 +45,7 @@ from frontdesk.pipeline.inbound import (
     note_activity,
 )
 from frontdesk.pipeline.models import InboundEvent
+from frontdesk.pipeline.profiles import queue_profile_fetches
 
 
 @dataclass
@@ -150,6 +151,7 @@ def _identities(channel: Channel, items: list[InboundMessage]) -> dict[str, Iden
             ]
         )
         found.update((identity.external_id, identity) for identity in created)
+        queue_profile_fetches(channel, [identity.pk for identity in created])
     return found
 
 

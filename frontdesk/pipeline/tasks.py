@@ -1,4 +1,5 @@
-"""Background jobs of the pipeline: sending one outbox entry, the relay that lets none be forgotten, media downloads."""
+"""Background jobs of the pipeline: sending one outbox entry, the relay that lets none be forgotten, media downloads,
+profile fetches."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.tasks import Task, default_task_backend, task
 from django.utils import timezone
 
 from frontdesk.core.scheduler import periodic
-from frontdesk.pipeline import media, outbound
+from frontdesk.pipeline import media, outbound, profiles
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,22 @@ def enqueue_download(message_id: int, when: datetime | None = None) -> None:
 
     transaction.on_commit(
         lambda: _enqueue(download_attachments, message_id, when, f"the attachment download of message {message_id}")
+    )
+
+
+@task(queue_name="default")
+def fetch_identity_profile(identity_id: int) -> str:
+    """Fetch a new identity's name and picture from its channel; asks again later after a transient failure."""
+    outcome = profiles.fetch_profile(identity_id)
+    if outcome.result == "retry":
+        enqueue_profile_fetch(identity_id, timezone.now() + DOWNLOAD_RETRY_DELAY)
+    return f"{outcome.result} {outcome.detail}".strip()
+
+
+def enqueue_profile_fetch(identity_id: int, when: datetime | None = None) -> None:
+    """Queue the profile fetch of an identity (at ``when`` if the backend can defer), after commit."""
+    transaction.on_commit(
+        lambda: _enqueue(fetch_identity_profile, identity_id, when, f"the profile fetch of identity {identity_id}")
     )
 
 

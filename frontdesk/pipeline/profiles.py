@@ -1,0 +1,103 @@
+"""Fetching a new customer's name and picture from their channel, once.
+
+When an inbound message creates an identity on a channel whose provider
+tells about its users (``profile.fetch_profile``: LINE, Messenger, Instagram,
+Telegram, WeChat, X), a task asks for the profile through the hardened client.
+The name fills the identity's and the contact's name where we had none; the
+picture must be an image by its bytes, within the attachment size limit. A
+transient failure is tried again later, up to ``MAX_ATTEMPTS``; after that, or
+after success, ``profile_fetched_at`` is set and the identity is never asked
+about again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from frontdesk.channels.base import MediaUnavailable, profile_fetcher_for
+from frontdesk.channels.models import Channel
+from frontdesk.contacts.models import Contact, Identity
+from frontdesk.conversations.attachments import detect_content_type
+from frontdesk.core.http_client import BlockedDestination, HttpClientError, ResponseTooLarge, http_client
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+AVATAR_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
+
+
+@dataclass(frozen=True)
+class ProfileOutcome:
+    result: str  # fetched, retry, gave_up, not_needed
+    detail: str = ""
+
+
+def wants_profiles(channel: Channel) -> bool:
+    return profile_fetcher_for(channel) is not None
+
+
+def queue_profile_fetches(channel: Channel, identity_ids: Iterable[int]) -> None:
+    """After the current transaction commits, fetch these new identities' profiles (if the channel can)."""
+    if not wants_profiles(channel):
+        return
+    from frontdesk.pipeline.tasks import enqueue_profile_fetch
+
+    for identity_id in identity_ids:
+        enqueue_profile_fetch(identity_id)
+
+
+def fetch_profile(identity_id: int) -> ProfileOutcome:
+    identity = Identity.all_workspaces.select_related("channel", "contact").filter(pk=identity_id).first()
+    if identity is None or identity.profile_fetched_at is not None:
+        return ProfileOutcome("not_needed")
+    fetcher = profile_fetcher_for(identity.channel)
+    if fetcher is None:
+        Identity.all_workspaces.filter(pk=identity.pk).update(profile_fetched_at=timezone.now())
+        return ProfileOutcome("not_needed")
+    try:
+        with http_client(max_response_bytes=settings.FRONTDESK_MAX_ATTACHMENT_BYTES) as client:
+            profile = fetcher(identity.channel, identity.external_id, client)
+    except MediaUnavailable as error:
+        return _failed(identity, error.detail, retryable=error.retryable)
+    except (BlockedDestination, ResponseTooLarge) as error:
+        return _failed(identity, f"{type(error).__name__}: {error}", retryable=False)
+    except HttpClientError as error:
+        return _failed(identity, f"{type(error).__name__}: {error}", retryable=True)
+    with transaction.atomic():
+        locked = Identity.all_workspaces.select_for_update().get(pk=identity.pk)
+        changed = ["profile_fetched_at", "profile_attempts"]
+        locked.profile_fetched_at = timezone.now()
+        locked.profile_attempts += 1
+        name = profile.name.strip()[:200]
+        if name and not locked.display_name:
+            locked.display_name = name
+            changed.append("display_name")
+        avatar = profile.avatar
+        if avatar is not None and avatar.content:
+            content_type = detect_content_type(avatar.content, "avatar")
+            if content_type in AVATAR_TYPES:
+                locked.avatar.save("avatar", ContentFile(avatar.content), save=False)
+                changed.append("avatar")
+            else:
+                logger.info("Profile picture of identity %s refused: %s", identity.pk, content_type)
+        locked.save(update_fields=changed)
+        if name:
+            Contact.all_workspaces.filter(pk=identity.contact_id, name="").update(name=name, updated_at=timezone.now())
+    return ProfileOutcome("fetched")
+
+
+def _failed(identity: Identity, detail: str, *, retryable: bool) -> ProfileOutcome:
+    attempts = identity.profile_attempts + 1
+    give_up = not retryable or attempts >= MAX_ATTEMPTS
+    Identity.all_workspaces.filter(pk=identity.pk).update(
+        profile_attempts=attempts, profile_fetched_at=timezone.now() if give_up else None
+    )
+    logger.info("Profile of identity %s not fetched (attempt %s): %s", identity.pk, attempts, detail)
+    return ProfileOutcome("gave_up" if give_up else "retry", detail)
