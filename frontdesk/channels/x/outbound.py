@@ -1,0 +1,123 @@
+"""Sending on an X channel: a direct message through the X API v2.
+
+::
+
+    POST {api_base_url}/2/dm_conversations/with/{participant_id}/messages
+    Authorization: OAuth oauth_consumer_key="…", …, oauth_signature="…"   (RFC 5849, user context)
+    Content-Type: application/json
+
+    {"text": "…"}
+
+X answers ``201 {"data": {"dm_conversation_id": "…", "dm_event_id": "…"}}``;
+the ``dm_event_id`` is the message's provider id, and what a later read event
+names. X has no idempotency key for DMs: a request that timed out after X
+took it is sent again on retry.
+
+Refusals, as X words them (RFC 7807 problem details or ``errors``):
+``429`` is a rate limit (per 15 minutes, or the account's 24-hour DM cap)
+and is retried after ``x-rate-limit-reset`` / ``x-user-limit-24hour-reset``;
+``403`` "You cannot send messages to this user" (the customer does not accept
+DMs from the account, or blocked it) is ``blocked``, other ``403``s (the app's
+permissions) and ``401`` are ``credentials``; ``400`` about the participant and
+``404`` are ``invalid_recipient``; ``5xx`` and network failures are retried.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+from typing import Any
+
+from frontdesk.channels.base import OutboundMessage, SendResult
+from frontdesk.channels.models import Channel
+from frontdesk.channels.x.oauth import Credentials, MissingCredentials, signed_headers
+from frontdesk.channels.x.setup import api_base_url
+from frontdesk.core.http_client import BlockedDestination, HttpClient, HttpClientError, Response
+from frontdesk.pipeline.outbound import SendFailed
+
+# X's limit on a DM's text.
+TEXT_LIMIT = 10_000
+REASON_LENGTH = 300
+BLOCKED_PHRASES = ("cannot send messages", "not following", "does not follow", "not allowed to message")
+
+
+def send_direct_message(channel: Channel, message: OutboundMessage, client: HttpClient) -> SendResult:
+    """Send ``message`` as a DM; raises ``SendFailed`` (retryable or not) unless X took it."""
+    if message.attachments:
+        raise SendFailed("files cannot be sent on X channels yet", retryable=False, code="unsupported")
+    if message.content:
+        kinds = ", ".join(sorted(message.content))
+        raise SendFailed(f"X direct messages cannot carry {kinds}", retryable=False, code="unsupported")
+    if not message.text:
+        raise SendFailed("an X direct message needs text", retryable=False, code="unsupported")
+    if len(message.text) > TEXT_LIMIT:
+        raise SendFailed(f"X takes at most {TEXT_LIMIT} characters per message", retryable=False, code="too_large")
+    if not message.recipient.isdigit() or len(message.recipient) > 19:
+        raise SendFailed(f"{message.recipient!r} is not an X user id", retryable=False, code="invalid_recipient")
+    try:
+        credentials = Credentials.of(channel)
+    except MissingCredentials as error:
+        raise SendFailed(str(error), retryable=False, code="credentials") from error
+    url = f"{api_base_url(channel)}/2/dm_conversations/with/{message.recipient}/messages"
+    body = json.dumps({"text": message.text}, ensure_ascii=False).encode()
+    headers = signed_headers(credentials, "POST", url, **{"Content-Type": "application/json"})
+    try:
+        response = client.post(url, content=body, headers=headers)
+    except BlockedDestination as error:
+        raise SendFailed(f"X API address refused: {error}", retryable=False) from error
+    except HttpClientError as error:
+        raise SendFailed(f"{type(error).__name__}: {error}", retryable=True) from error
+    document = _document(response)
+    status = response.status_code
+    data = document.get("data")
+    if response.is_success and isinstance(data, dict):
+        return SendResult(provider_message_id=str(data.get("dm_event_id") or "")[:255])
+    reason = f"HTTP {status}: {_reason(response, document)}".rstrip(": ")
+    if status == 429:
+        raise SendFailed(reason, retryable=True, http_status=status, retry_after=_retry_after(response))
+    if status >= 500:
+        raise SendFailed(reason, retryable=True, http_status=status)
+    lowered = reason.lower()
+    if status == 401:
+        raise SendFailed(reason, retryable=False, http_status=status, code="credentials")
+    if status == 403:
+        code = "blocked" if any(phrase in lowered for phrase in BLOCKED_PHRASES) else "credentials"
+        raise SendFailed(reason, retryable=False, http_status=status, code=code)
+    if status == 404 or (status == 400 and "participant" in lowered):
+        raise SendFailed(reason, retryable=False, http_status=status, code="invalid_recipient")
+    raise SendFailed(reason, retryable=False, http_status=status)
+
+
+def _document(response: Response) -> dict[str, Any]:
+    try:
+        document = response.json()
+    except ValueError:
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+def _reason(response: Response, document: dict[str, Any]) -> str:
+    """X's own words: the problem's title and detail, or the first error's message."""
+    parts = [str(document[key]) for key in ("title", "detail") if document.get(key)]
+    for error in document.get("errors") or []:
+        if isinstance(error, dict):
+            parts += [str(error[key]) for key in ("title", "detail", "message") if error.get(key)]
+            break
+    text = ": ".join(dict.fromkeys(parts)) if parts else " ".join(response.text.split())
+    return text[:REASON_LENGTH]
+
+
+def _retry_after(response: Response) -> timedelta | None:
+    """Until the exhausted limit resets: X sends epoch seconds, not a delay."""
+    headers = {name.lower(): value for name, value in response.headers.items()}
+    resets = []
+    if headers.get("x-user-limit-24hour-remaining", "").strip() == "0":
+        resets.append(headers.get("x-user-limit-24hour-reset", ""))
+    resets += [headers.get("x-rate-limit-reset", ""), headers.get("x-app-limit-24hour-reset", "")]
+    for value in resets:
+        value = value.strip()
+        if value.isdigit():
+            return timedelta(seconds=max(int(value) - int(time.time()), 1))
+    value = headers.get("retry-after", "").strip()
+    return timedelta(seconds=int(value)) if value.isdigit() else None
