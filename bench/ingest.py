@@ -17,7 +17,12 @@ from a pool of concurrent senders, and times:
 
 Prints one JSON line.
 
+With ``--kind whatsapp`` (or messenger, instagram, line, telegram, wechat, x,
+sms) the deliveries are that provider's real webhook format, signed with its
+real algorithm, built by ``bench/payloads/<kind>.py``; the default is the API channel.
+
     .venv/bin/python bench/ingest.py                                   # 2,000 messages, 16 senders, SQLite
+    .venv/bin/python bench/ingest.py --kind line                       # the same with LINE's webhooks
     FRONTDESK_DATABASE_URL=postgres://postgres@127.0.0.1:5432/frontdesk \\
         FRONTDESK_REDIS_URL=redis://127.0.0.1:6379/14 .venv/bin/python bench/ingest.py --workers 4
 """
@@ -29,6 +34,7 @@ import argparse
 import asyncio
 import hashlib
 import hmac
+import importlib
 import json
 import os
 import subprocess
@@ -37,6 +43,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -59,19 +66,29 @@ from frontdesk.conversations.models import Conversation
 from frontdesk.core.models import Role, User, Workspace, Member
 from frontdesk.core.tokens import issue_token
 
-probes = int(sys.argv[1])
+probes, kind, repo = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+sys.path.insert(0, repo)
+from bench.ingest import contact_id, payloads
+
 workspace = Workspace.objects.create(name="Bench", slug="bench")
 user = User.objects.create_user("bench@example.com", "bench-password-123")
 member = Member.all_workspaces.create(workspace=workspace, user=user, role=Role.OWNER)
 _token, token = issue_token(member, "bench")
-channel = create_api_channel(workspace, "Bench backend")
+if kind == "api":
+    channel = create_api_channel(workspace, "Bench backend")
+else:
+    channel = payloads(kind).create_channel(workspace)
+    # Profile fetches and media go nowhere real: the loopback is refused at once by the hardened client.
+    channel.config = {**channel.config, "api_base_url": "http://127.0.0.1:9"}
+    channel.save()
 conversations = {}
 for number in range(probes):
+    external_id = contact_id(kind, 1_000_000 + number)
     contact = Contact.all_workspaces.create(workspace=workspace, name=f"Probe {number}")
-    Identity.all_workspaces.create(workspace=workspace, contact=contact, channel=channel, external_id=f"probe-{number}")
+    Identity.all_workspaces.create(workspace=workspace, contact=contact, channel=channel, external_id=external_id)
     conversation = Conversation.all_workspaces.create(workspace=workspace, contact=contact, channel=channel)
-    conversations[f"probe-{number}"] = conversation.pk
-print(json.dumps({"hook": f"/hooks/api/{channel.webhook_token}", "secret": channel.secrets["signing_secret"],
+    conversations[external_id] = conversation.pk
+print(json.dumps({"hook": f"/hooks/{kind}/{channel.webhook_token}", "secrets": channel.secrets,
                   "token": token, "conversations": conversations, "vendor": connection.vendor}))
 """
 
@@ -109,6 +126,29 @@ def percentile(samples: list[float], fraction: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(fraction * len(ordered)))], 1)
 
 
+def payloads(kind: str) -> ModuleType:
+    """``bench/payloads/<kind>.py``: a channel of that kind and its provider's signed deliveries."""
+    return importlib.import_module(f"bench.payloads.{kind}")
+
+
+def contact_id(kind: str, number: int) -> str:
+    """The sender's address as that provider writes it (a phone number, a numeric chat id…)."""
+    if kind == "api":
+        return f"contact-{number}"
+    make = getattr(payloads(kind), "contact_id", None)
+    return str(make(number)) if make is not None else f"contact-{number}"
+
+
+def delivery(
+    kind: str, secrets: dict[str, str], contact: str, text: str, sequence: int
+) -> tuple[str, bytes, dict[str, str]]:
+    """(query string, body, headers) of one signed delivery carrying one message."""
+    if kind == "api":
+        return ("", *signed(secrets["signing_secret"], [message(contact, text)]))
+    query, body, headers = payloads(kind).delivery(secrets, contact, text, sequence)
+    return query, body, dict(headers)
+
+
 def signed(secret: str, events: list[dict[str, Any]]) -> tuple[bytes, dict[str, str]]:
     body = json.dumps({"events": events}).encode()
     signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
@@ -128,7 +168,7 @@ def message(contact: str, text: str) -> dict[str, Any]:
 def run(args: argparse.Namespace, env: dict[str, str], var_dir: Path) -> dict[str, Any]:
     frontdesk("migrate", "--no-input", env=env)
     setup = subprocess.run(
-        [sys.executable, "-c", SETUP, str(args.probes)],
+        [sys.executable, "-c", SETUP, str(args.probes), args.kind, str(REPO)],
         env=env | {"DJANGO_SETTINGS_MODULE": "frontdesk.settings"},
         capture_output=True,
         text=True,
@@ -252,16 +292,17 @@ async def _load(args: argparse.Namespace, world: dict[str, Any], base: str, env:
     probes = list(world["conversations"])
     every = max(1, args.messages // max(1, len(probes)))
     # Bodies are built and signed before the clock starts: the load generator's work is not the server's.
-    plan: list[tuple[bytes, dict[str, str], str | None, str]] = []
+    plan: list[tuple[str, bytes, dict[str, str], str | None, str]] = []
     for number in range(args.messages):
         if number % every == every - 1 and probes:
             contact = probes.pop()
             text, probe = f"probe {uuid.uuid4().hex}", contact
         else:
-            contact, text, probe = f"contact-{number % args.contacts}", f"message {number}", None
-        body, headers = signed(world["secret"], [message(contact, text)])
-        plan.append((body, headers, probe, text))
-    queue: asyncio.Queue[tuple[bytes, dict[str, str], str | None, str]] = asyncio.Queue()
+            contact, text, probe = contact_id(args.kind, number % args.contacts), f"message {number}", None
+        query, body, headers = delivery(args.kind, world["secrets"], contact, text, number)
+        path = world["hook"] + (f"?{query}" if query else "")
+        plan.append((path, body, headers, probe, text))
+    queue: asyncio.Queue[tuple[str, bytes, dict[str, str], str | None, str]] = asyncio.Queue()
     for item in plan:
         queue.put_nowait(item)
     acks: list[float] = []
@@ -273,9 +314,9 @@ async def _load(args: argparse.Namespace, world: dict[str, Any], base: str, env:
     async def sender() -> None:
         connection = Connection(host, int(port))
         while not queue.empty():
-            body, headers, probe, text = queue.get_nowait()
+            path, body, headers, probe, text = queue.get_nowait()
             started = time.perf_counter()
-            status, _answer = await connection.request("POST", world["hook"], body, headers)
+            status, _answer = await connection.request("POST", path, body, headers)
             acks.append((time.perf_counter() - started) * 1000)
             if status != 200:
                 failures.append(status)
@@ -309,6 +350,7 @@ async def _load(args: argparse.Namespace, world: dict[str, Any], base: str, env:
         await asyncio.wait_for(probing, 600)
     return {
         "benchmark": "ingest",
+        "kind": args.kind,
         "messages": args.messages,
         "concurrency": args.concurrency,
         "web_workers": args.workers,
@@ -327,6 +369,7 @@ async def _load(args: argparse.Namespace, world: dict[str, Any], base: str, env:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--kind", default="api", help="channel kind whose real webhook payloads are sent")
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--contacts", type=int, default=200, help="distinct senders of the load messages")

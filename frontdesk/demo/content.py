@@ -199,6 +199,7 @@ FAILURE_REASONS = {
     ChannelKind.EMAIL: "550 5.1.1 The email account that you tried to reach does not exist",
     ChannelKind.WEBCHAT: "The visitor left before the message could be delivered",
     ChannelKind.SMS: "Undeliverable: unknown subscriber",
+    ChannelKind.X: "You cannot send messages to this user.",
 }
 
 AIRLINE_ROUTES = (
@@ -1420,6 +1421,18 @@ SKYWARD = WorkspaceSpec(
             {"bot_username": "SkywardAirBot"},
             ("bot_token",),
         ),
+        ChannelSpec(
+            ChannelKind.X,
+            "@SkywardAir on X",
+            {"user_id": "1466758213027082240", "username": "SkywardAir"},
+            ("consumer_key", "consumer_secret", "access_token", "access_token_secret"),
+        ),
+        ChannelSpec(
+            ChannelKind.SMS,
+            "Skyward SMS +852 6452 0188",
+            {"account_sid": "AC3f1e0d9c8b7a69584736251403f2e1d0", "from_number": "+85264520188"},
+            ("auth_token",),
+        ),
     ),
     staff=(
         StaffSpec(Role.OWNER, EN, HONG_KONG, (), email=DEMO_ADMIN_EMAIL),
@@ -1433,13 +1446,21 @@ SKYWARD = WorkspaceSpec(
     ),
     language_mix={HANT: 45, EN: 30, HANS: 25},
     channel_preferences={
-        HANT: ((ChannelKind.WHATSAPP, 5), (ChannelKind.LINE, 4), (ChannelKind.EMAIL, 2), (ChannelKind.WEBCHAT, 1)),
+        HANT: (
+            (ChannelKind.WHATSAPP, 5),
+            (ChannelKind.LINE, 4),
+            (ChannelKind.EMAIL, 2),
+            (ChannelKind.SMS, 1),
+            (ChannelKind.WEBCHAT, 1),
+        ),
         HANS: ((ChannelKind.WECHAT, 6), (ChannelKind.EMAIL, 2), (ChannelKind.WEBCHAT, 1)),
         EN: (
             (ChannelKind.EMAIL, 4),
             (ChannelKind.MESSENGER, 3),
             (ChannelKind.WHATSAPP, 3),
             (ChannelKind.TELEGRAM, 1),
+            (ChannelKind.X, 1),
+            (ChannelKind.SMS, 1),
             (ChannelKind.WEBCHAT, 1),
         ),
     },

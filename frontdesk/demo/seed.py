@@ -461,6 +461,7 @@ class _WorkspaceBuilder:
             ChannelKind.TELEGRAM: lambda: str(rng.randrange(10**8, 10**10)),
             ChannelKind.WECHAT: lambda: "o" + "".join(rng.choices(_OPENID_ALPHABET, k=27)),
             ChannelKind.WEBCHAT: lambda: f"visitor-{rng.getrandbits(96):024x}",
+            ChannelKind.X: lambda: str(rng.randrange(10**17, 10**19)),
         }
         return makers.get(kind, lambda: f"demo-{rng.getrandbits(64):016x}")()
 

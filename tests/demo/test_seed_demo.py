@@ -168,3 +168,13 @@ def test_the_same_seed_gives_the_same_demo() -> None:
 
     seed("--reset", "--seed", "8", "--contacts", "20", "--conversations", "40")
     assert snapshot() != first
+
+
+def test_the_demo_agent_sees_a_conversation_from_every_messaging_channel_kind() -> None:
+    seed()
+    agent_workspaces = Member.all_workspaces.filter(user__email=DEMO_AGENT_EMAIL).values_list("workspace", flat=True)
+    kinds = set(
+        Conversation.all_workspaces.filter(workspace__in=agent_workspaces).values_list("channel__kind", flat=True)
+    )
+    messaging = {"whatsapp", "messenger", "instagram", "line", "telegram", "wechat", "x", "sms"}
+    assert messaging <= kinds, f"no demo conversation on {sorted(messaging - kinds)}"
