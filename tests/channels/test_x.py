@@ -605,3 +605,15 @@ def test_the_connector_stores_the_oauth_credentials_as_secrets() -> None:
     )
     assert config == {"user_id": "1", "api_base_url": "https://api.x.com"}
     assert set(secrets) == {"consumer_key", "consumer_secret", "access_token", "access_token_secret"}
+
+
+def test_the_bench_payload_is_a_delivery_x_would_sign(workspace: Workspace, client: Client) -> None:
+    from bench.payloads import x as bench
+
+    channel = bench.create_channel(workspace)
+    for sequence in range(2):
+        _, body, headers = bench.delivery(channel.secrets, bench.contact_id(sequence), f"hi {sequence}", sequence)
+        response = client.generic("POST", hook_path(channel), body, content_type="application/json", headers=headers)
+        assert response.json() == {"accepted": 1, "duplicates": 0}
+    process_stored_events()
+    assert [message.text for message in messages(channel)] == ["hi 0", "hi 1"]
