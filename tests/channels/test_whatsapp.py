@@ -722,3 +722,17 @@ def test_a_refused_template_sync_says_why(channel: Channel, httpserver: HTTPServ
     with http_client() as http, pytest.raises(TemplateSyncFailed) as raised:
         sync_templates(channel, http)
     assert "whatsapp_business_management" in raised.value.reason
+
+
+def test_the_benchmark_delivery_is_a_valid_signed_webhook(client: Client, workspace: Workspace) -> None:
+    from bench.payloads import whatsapp as bench
+
+    channel = bench.create_channel(workspace)
+    query, body, headers = bench.delivery(channel.secrets, bench.contact_id(7), "hello", 3)
+    response = client.generic(
+        "POST", hook_path(channel) + query, body, content_type="application/json", headers=headers
+    )
+    process_stored_events()
+    assert response.json() == {"accepted": 1, "duplicates": 0}
+    [message] = messages(channel)
+    assert message.text == "hello" and message.conversation.contact.identities.get().external_id == "85250000007"
