@@ -12,7 +12,7 @@ from asgiref.testing import ApplicationCommunicator
 from frontdesk.asgi import application
 from frontdesk.channels.api.adapter import sign
 from frontdesk.channels.api.setup import create_api_channel
-from frontdesk.channels.models import Channel
+from frontdesk.channels.models import Channel, ChannelKind
 from frontdesk.conversations.models import Message
 from frontdesk.pipeline.models import InboundEvent
 from frontdesk.pipeline.webhooks import MAX_BODY_BYTES
@@ -35,6 +35,7 @@ def request(
     chunks: tuple[bytes, ...] = (b"",),
     headers: dict[str, str] | None = None,
     host: str = "127.0.0.1:8000",
+    query: str = "",
 ) -> tuple[int, dict[str, str], Any]:
     """One HTTP request through ``frontdesk.asgi.application``, as uvicorn would hand it over."""
     scope = {
@@ -46,7 +47,7 @@ def request(
         "path": path,
         "raw_path": path.encode(),
         "root_path": "",
-        "query_string": b"",
+        "query_string": query.encode(),
         "headers": [(b"host", host.encode())]
         + [(name.lower().encode(), value.encode()) for name, value in (headers or {}).items()],
         "client": ("127.0.0.1", 50000),
@@ -140,3 +141,26 @@ def test_every_other_path_goes_to_django() -> None:
     assert status == 200
     status, _headers, _answer = request("/hooks/api/a/b", chunks=(b"{}",))
     assert status == 404  # not a webhook address: Django's own 404 page
+
+
+def test_a_providers_verification_handshake_is_answered_on_the_fast_path() -> None:
+    """Meta's GET with hub.challenge, as WhatsApp sends it when the callback URL is saved."""
+    from frontdesk.channels.meta import new_verify_token
+    from tests.factories import make_channel
+
+    verify_token = new_verify_token()
+    channel = make_channel(make_workspace(), ChannelKind.WHATSAPP, secrets={"verify_token": verify_token})
+    query = f"hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token={verify_token}"
+    status, headers, body = request(hook_path(channel), method="GET", query=query)
+    assert (status, body) == (200, b"1158201444")
+    assert headers["content-type"].startswith("text/plain")
+
+    status, _headers, body = request(hook_path(channel), method="GET", query=query.replace(verify_token, "guess"))
+    assert status == 403
+    assert "verify_token" in body["detail"]
+
+
+def test_a_channel_without_a_handshake_still_refuses_get(channel: Channel) -> None:
+    status, headers, _body = request(hook_path(channel), method="GET", query="hub.challenge=1")
+    assert status == 405
+    assert headers["allow"] == "POST"
