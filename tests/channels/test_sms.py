@@ -639,3 +639,24 @@ def test_the_connector_keeps_the_token_secret_and_the_rest_in_settings() -> None
 def test_segments_are_counted_as_carriers_count_them(text: str, encoding: str, segments: int, characters: int) -> None:
     count = count_segments(text)
     assert (count.encoding, count.segments, count.characters) == (encoding, segments, characters)
+
+
+# Benchmark payloads
+
+
+def test_the_bench_payload_is_a_delivery_twilio_would_sign(
+    workspace: Workspace, client: Client, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bench.payloads import sms as bench
+
+    settings.PUBLIC_URL = PUBLIC_URL
+    monkeypatch.setenv("FRONTDESK_PUBLIC_URL", PUBLIC_URL)
+    channel = bench.create_channel(workspace)
+    for sequence in range(2):
+        _, body, headers = bench.delivery(channel.secrets, bench.contact_id(sequence), f"hi {sequence}", sequence)
+        response = client.generic(
+            "POST", hook_path(channel), body, content_type=headers["Content-Type"], headers=headers
+        )
+        assert response.status_code == 200
+    process_stored_events()
+    assert [message.text for message in messages(channel)] == ["hi 0", "hi 1"]
