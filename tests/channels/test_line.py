@@ -223,25 +223,73 @@ def test_every_message_type_is_understood(client: Client, channel: Channel) -> N
     assert [item.provider_message_id for item in messages(channel)] == ["101", "102", "103", "104", "105", "106"]
 
 
-def test_a_postback_is_an_interactive_answer_and_follow_events_are_skipped(client: Client, channel: Channel) -> None:
-    postback = line_event(type="postback", postback={"data": "action=buy&itemid=111"})
+def test_a_postback_is_an_interactive_answer(client: Client, channel: Channel) -> None:
+    postback = line_event(type="postback", postback={"data": "action=buy&itemid=111", "params": {"date": "2026-12-01"}})
     del postback["message"]
+    post(client, channel, body_of([postback]))
+    [message] = messages(channel)
+    assert message.metadata["interactive"] == {
+        "id": "action=buy&itemid=111",
+        "title": "",
+        "params": {"date": "2026-12-01"},
+    }
+    assert message.provider_message_id == f"postback:{postback['webhookEventId']}"
+    assert message.metadata["provider"]["reply_token"] == "757913772c4646b784d4b7ce46d12671"
+
+
+def test_a_follow_opens_a_conversation_to_greet_the_new_friend_and_unfollow_is_only_acknowledged(
+    client: Client, channel: Channel
+) -> None:
     follow = line_event(type="follow", follow={"isUnblocked": False})
     del follow["message"]
+    unblock = line_event(type="follow", follow={"isUnblocked": True}, replyToken="8cf9239d56244f4197887e939187e19e")
+    del unblock["message"]
     unfollow = line_event(type="unfollow")
     del unfollow["message"], unfollow["replyToken"]
-    response = post(client, channel, body_of([follow, postback, unfollow]))
+    response = post(client, channel, body_of([follow, unfollow, unblock]))
     assert response.json() == {"accepted": 3, "duplicates": 0}
-    [message] = messages(channel)
-    assert message.metadata["interactive"] == {"id": "action=buy&itemid=111", "title": ""}
-    assert message.provider_message_id == f"postback:{postback['webhookEventId']}"
+    first, second = messages(channel)
+    assert first.metadata["interactive"] == {"id": "line:follow", "title": "Added the account as a friend"}
+    assert first.metadata["provider"] == {
+        "reply_token": "757913772c4646b784d4b7ce46d12671",
+        "timestamp": 1625665242211,
+        "event": "follow",
+        "is_unblocked": False,
+    }
+    assert first.provider_message_id == f"follow:{follow['webhookEventId']}"
+    assert second.metadata["interactive"]["title"] == "Unblocked the account"
+    conversation = Conversation.in_workspace(channel.workspace_id).get()
+    assert conversation.last_message_preview == "Unblocked the account"
+    assert conversation.contact.identities.get().external_id == USER_ID
     assert InboundEvent.in_workspace(channel.workspace_id).filter(processed_at__isnull=True).count() == 0
+    assert all(event.error == "" for event in InboundEvent.in_workspace(channel.workspace_id))
 
 
-def test_group_messages_are_not_threaded_into_a_customer_conversation(client: Client, channel: Channel) -> None:
-    event = line_event(source={"type": "group", "groupId": "Ca56f94637c", "userId": USER_ID})
-    post(client, channel, body_of([event]))
-    assert messages(channel) == []
+def test_a_group_chat_is_one_conversation_with_the_member_in_each_message(client: Client, channel: Channel) -> None:
+    group_id = "Ca56f94637c2b5e1a8d2e3f9b0c4d5e67"
+    other = "U0123456789abcdef0123456789abcdef"
+    events = [
+        line_event(source={"type": "group", "groupId": group_id, "userId": USER_ID}),
+        line_event(source={"type": "group", "groupId": group_id, "userId": other}),
+        # A member who has not agreed to LINE's terms has no userId.
+        line_event(source={"type": "group", "groupId": group_id}),
+    ]
+    post(client, channel, body_of(events))
+    first, second, third = messages(channel)
+    assert first.conversation_id == second.conversation_id == third.conversation_id
+    assert first.metadata["provider"]["sender_id"] == USER_ID
+    assert second.metadata["provider"]["sender_id"] == other
+    assert "sender_id" not in third.metadata["provider"]
+    identity = first.conversation.contact.identities.get()
+    assert identity.external_id == group_id
+
+
+def test_a_room_is_one_conversation_too(client: Client, channel: Channel) -> None:
+    room_id = "Rb1e5d4c3b2a19f8e7d6c5b4a39281706"
+    post(client, channel, body_of([line_event(source={"type": "room", "roomId": room_id, "userId": USER_ID})]))
+    [message] = messages(channel)
+    assert message.conversation.contact.identities.get().external_id == room_id
+    assert message.metadata["provider"]["sender_id"] == USER_ID
 
 
 @pytest.fixture
@@ -263,7 +311,9 @@ def refreshed(message: Message) -> Message:
     return Message.all_workspaces.get(pk=message.pk)
 
 
-def test_a_reply_is_pushed_to_the_line_api(agent: Member, conversation: Conversation, line_api: FakeReceiver) -> None:
+def test_a_reply_without_a_fresh_reply_token_is_pushed(
+    agent: Member, conversation: Conversation, line_api: FakeReceiver
+) -> None:
     line_api.then(200, {"sentMessages": [{"id": "461230966842064897", "quoteToken": "IStG5h1Tz7b"}]})
     entry = entry_of(actions.reply(conversation, agent, "您好,訂單已出貨"))
     assert deliver(entry.pk).result == "sent"

@@ -8,7 +8,12 @@ Events are read with line-bot-sdk's webhook models. Media is never fetched from
 the payload: an attachment is ``line-content:<message id>``, to be downloaded
 from LINE's content endpoint with the channel's token.
 
-Outbound: a push message, see ``frontdesk.channels.line.outbound``.
+Outbound: a reply with the event's reply token while it is fresh, else a push
+message, see ``frontdesk.channels.line.outbound``.
+
+Group chats and rooms are one conversation each: the group (``source.groupId``)
+or room (``source.roomId``) is the identity, and the member who wrote is kept in
+the message's ``provider`` data (``sender_id``).
 """
 
 from __future__ import annotations
@@ -22,10 +27,13 @@ from typing import Any
 from linebot.v3.webhooks import (
     AudioMessageContent,
     FileMessageContent,
+    FollowEvent,
+    GroupSource,
     ImageMessageContent,
     LocationMessageContent,
     MessageEvent,
     PostbackEvent,
+    RoomSource,
     StickerMessageContent,
     TextMessageContent,
     VideoMessageContent,
@@ -52,6 +60,10 @@ CONTENT_REFERENCE = "line-content:"
 MAX_EVENTS = 5000
 MESSAGE_TYPES = frozenset({"text", "image", "video", "audio", "file", "location", "sticker"})
 MEDIA_CONTENT_TYPES = {"image": "image/jpeg", "video": "video/mp4", "audio": "audio/m4a"}
+# What a follow event shows the agent: the customer added (or unblocked) the account.
+FOLLOW_ID = "line:follow"
+FOLLOW_TITLE = "Added the account as a friend"
+UNBLOCK_TITLE = "Unblocked the account"
 
 
 def sign(channel_secret: str, body: bytes) -> str:
@@ -62,7 +74,10 @@ def sign(channel_secret: str, body: bytes) -> str:
 
 @register(ChannelKind.LINE)
 class LineAdapter:
-    capabilities = Capabilities(media_kinds=frozenset({"image", "video", "audio", "file"}))
+    # Outbound: LINE bots send images by URL, stickers, Flex messages and quick replies; no files.
+    capabilities = Capabilities(
+        media_kinds=frozenset({"image"}), content_kinds=frozenset({"sticker", "flex", "quick_replies"})
+    )
 
     def verify(self, channel: Channel, request: WebhookRequest) -> None:
         secret = str((channel.secrets or {}).get("channel_secret") or "")
@@ -101,18 +116,32 @@ class LineAdapter:
             event = _event(MessageEvent, payload)
         elif kind == "postback":
             event = _event(PostbackEvent, payload)
+        elif kind == "follow":
+            event = _event(FollowEvent, payload)
         else:
-            # follow, unfollow, unsend, join, …: nothing for an agent to answer.
+            # unfollow (the customer blocked the account: nobody to answer), unsend, join, leave, …
             return []
-        user_id = getattr(event.source, "user_id", None)
-        if event.source.type != "user" or not user_id:
-            # Group and room chats are not threaded yet; a push would go to one member.
+        contact, sender_id = _source(event.source)
+        if contact is None:
             return []
-        provider = {"reply_token": event.reply_token or "", "timestamp": event.timestamp}
+        provider: dict[str, Any] = {"reply_token": event.reply_token or "", "timestamp": event.timestamp}
+        if sender_id:
+            provider["sender_id"] = sender_id
         common: dict[str, Any] = {
-            "contact": ContactRef(external_id=user_id),
+            "contact": contact,
             "sent_at": datetime.fromtimestamp(event.timestamp / 1000, UTC),
         }
+        if isinstance(event, FollowEvent):
+            # A new friend opens a conversation, so an agent can greet them with the free reply token.
+            unblocked = bool(event.follow and event.follow.is_unblocked)
+            return [
+                InboundMessage(
+                    provider_message_id=f"follow:{event.webhook_event_id}",
+                    interactive={"id": FOLLOW_ID, "title": UNBLOCK_TITLE if unblocked else FOLLOW_TITLE},
+                    provider={**provider, "event": "follow", "is_unblocked": unblocked},
+                    **common,
+                )
+            ]
         if isinstance(event, PostbackEvent):
             params = event.postback.params or {}
             return [
@@ -126,11 +155,11 @@ class LineAdapter:
         return [_message(event.message, provider, common)]
 
     def send(self, channel: Channel, message: OutboundMessage) -> SendResult:
-        from frontdesk.channels.line.outbound import send_push_message
+        from frontdesk.channels.line.outbound import send_line_message
         from frontdesk.core.http_client import http_client
 
         with http_client() as client:
-            return send_push_message(channel, message, str(message.metadata.get("idempotency_key", "")), client)
+            return send_line_message(channel, message, client)
 
 
 def _event(model: Any, payload: dict[str, Any]) -> Any:
@@ -139,6 +168,18 @@ def _event(model: Any, payload: dict[str, Any]) -> Any:
     except (ValueError, TypeError) as error:
         detail = " ".join(str(error).split())
         raise PayloadInvalid(f"not a LINE {payload.get('type')} event: {detail}"[:500]) from error
+
+
+def _source(source: Any) -> tuple[ContactRef | None, str]:
+    """Who the conversation is with (the user, or the whole group or room) and which member wrote."""
+    user_id = str(getattr(source, "user_id", None) or "")
+    if isinstance(source, GroupSource) and source.group_id:
+        return ContactRef(external_id=source.group_id), user_id
+    if isinstance(source, RoomSource) and source.room_id:
+        return ContactRef(external_id=source.room_id), user_id
+    if user_id and getattr(source, "type", "") == "user":
+        return ContactRef(external_id=user_id), ""
+    return None, ""
 
 
 def _message(content: Any, provider: dict[str, Any], common: dict[str, Any]) -> InboundMessage:

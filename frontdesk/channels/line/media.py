@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from frontdesk.channels.base import FetchedMedia, MediaUnavailable
 from frontdesk.channels.line.adapter import CONTENT_REFERENCE
+from frontdesk.channels.line.setup import CONTENT_BASE_URL
 from frontdesk.channels.models import Channel
 from frontdesk.core.http_client import HttpClient
-
-CONTENT_BASE_URL = "https://api-data.line.me"
 
 
 def fetch_media(channel: Channel, ref: str, client: HttpClient) -> FetchedMedia:
