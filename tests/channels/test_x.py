@@ -417,6 +417,34 @@ def test_a_reply_is_sent_as_a_signed_dm_and_a_read_event_marks_it_read(
     assert refreshed(entry.message).status == DeliveryStatus.READ
 
 
+def test_an_image_is_uploaded_then_sent_with_the_dm(
+    agent: Member, conversation: Conversation, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_ordered_request("/2/media/upload", method="POST").respond_with_json(
+        {
+            "data": {
+                "id": "1880028106020515840",
+                "media_key": "3_1880028106020515840",
+                "size": len(PNG),
+                "expires_after_secs": 86400,
+                "image": {"image_type": "image/png", "w": 1, "h": 1},
+            }
+        }
+    )
+    httpserver.expect_ordered_request(DM_PATH, method="POST").respond_with_json(
+        {"data": {"dm_conversation_id": f"{CUSTOMER_ID}-{ACCOUNT_ID}", "dm_event_id": "1146654567674912770"}},
+        status=201,
+    )
+    message = actions.reply(conversation, agent, "Your receipt", files=[actions.ReplyFile("receipt.png", PNG)])
+    assert deliver(entry_of(message).pk).result == "sent"
+    (upload, _), (dm, _) = httpserver.log
+    assert json.loads(upload.get_data()) == {"media": base64.b64encode(PNG).decode(), "media_category": "dm_image"}
+    assert json.loads(dm.get_data()) == {"text": "Your receipt", "attachments": [{"media_id": "1880028106020515840"}]}
+    assert_signed(upload, "POST")
+    assert_signed(dm, "POST")
+    assert refreshed(message).provider_message_id == "1146654567674912770"
+
+
 def failure(
     agent: Member,
     conversation: Conversation,
@@ -508,15 +536,18 @@ def test_final_refusals_fail_the_message_with_xs_reason_and_a_code(
 
 def test_files_and_structured_content_are_refused_as_unsupported(channel: Channel, httpserver: HTTPServer) -> None:
     adapter = XAdapter()
-    attachment = OutboundAttachment("a.png", "image/png", 10, "https://fd.example/media/t", "a.png")
+    pdf = OutboundAttachment("a.pdf", "application/pdf", 10, "https://fd.example/media/t", "a.pdf")
+    huge = OutboundAttachment("a.png", "image/png", 6 * 1024 * 1024, "https://fd.example/media/u", "a.png")
     for message in [
-        OutboundMessage(recipient=CUSTOMER_ID, text="see", attachments=(attachment,)),
+        OutboundMessage(recipient=CUSTOMER_ID, text="see", attachments=(pdf,)),
+        OutboundMessage(recipient=CUSTOMER_ID, text="see", attachments=(huge,)),
+        OutboundMessage(recipient=CUSTOMER_ID, text="see", attachments=(huge, pdf)),
         OutboundMessage(recipient=CUSTOMER_ID, text="pick", content={"quick_replies": [{"id": "a", "title": "A"}]}),
         OutboundMessage(recipient="not-an-id", text="hi"),
     ]:
         with pytest.raises(SendFailed) as raised:
             adapter.send(channel, message)
-        assert raised.value.code in {"unsupported", "invalid_recipient"} and not raised.value.retryable
+        assert raised.value.code in {"unsupported", "invalid_recipient", "too_large"} and not raised.value.retryable
     assert httpserver.log == []
 
 

@@ -81,8 +81,8 @@ def _consumer_secret(channel: Channel) -> str:
 
 @register(ChannelKind.X)
 class XAdapter:
-    # Text only outbound: X's DM endpoint takes no quick replies or buttons, and media upload is not wired yet.
-    capabilities = Capabilities(read_receipts=True)
+    # X's v2 DM endpoint takes text and one uploaded image; no quick replies or buttons.
+    capabilities = Capabilities(media_kinds=frozenset({"image"}), read_receipts=True)
 
     def handshake(self, channel: Channel, request: WebhookRequest) -> HookAnswer:
         """X's CRC check: the crc_token signed with the consumer secret proves we hold it."""
