@@ -167,6 +167,11 @@ def test_a_bad_signature_is_a_401_and_stores_nothing(client: Client, channel: Ch
     assert stored(channel) == 0 and messages(channel) == []
 
 
+def test_twilio_has_no_get_handshake(client: Client, channel: Channel) -> None:
+    response = client.get(hook_path(channel))
+    assert response.status_code == 405 and response["Allow"] == "POST"
+
+
 def test_a_retried_webhook_twenty_times_stores_one_message(client: Client, channel: Channel) -> None:
     form = inbound()
     answers = [post(client, channel, form).status_code for _ in range(20)]
