@@ -273,3 +273,17 @@ def test_connecting_reads_the_account_username(channel: Channel, graph: HTTPServ
     with http_client() as client:
         assert connector.test_connection(channel, client) == "Instagram @shop"
     assert graph.log[0][0].args["fields"] == "username"
+
+
+def test_the_bench_payload_is_a_delivery_the_webhook_takes(client: Client, workspace: Workspace) -> None:
+    from bench.payloads import instagram as bench
+
+    bench_channel = bench.create_channel(workspace)
+    query, body, headers = bench.delivery(bench_channel.secrets, bench.contact_id(7), "hello", 3)
+    response = client.generic(
+        "POST", hook_path(bench_channel) + query, body, content_type="application/json", headers=headers
+    )
+    process_stored_events()
+    assert response.json() == {"accepted": 1, "duplicates": 0}
+    [message] = messages(bench_channel)
+    assert message.text == "hello" and message.conversation.contact.identities.get().external_id == bench.contact_id(7)

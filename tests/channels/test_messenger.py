@@ -593,3 +593,17 @@ def test_a_token_of_another_page_or_a_refused_token_fails_the_test(channel: Chan
             connector.test_connection(channel, client)
         with pytest.raises(ConnectionTestFailed, match="session has been invalidated"):
             connector.test_connection(channel, client)
+
+
+def test_the_bench_payload_is_a_delivery_the_webhook_takes(client: Client, workspace: Workspace) -> None:
+    from bench.payloads import messenger as bench
+
+    bench_channel = bench.create_channel(workspace)
+    query, body, headers = bench.delivery(bench_channel.secrets, bench.contact_id(7), "hello", 3)
+    response = client.generic(
+        "POST", hook_path(bench_channel) + query, body, content_type="application/json", headers=headers
+    )
+    process_stored_events()
+    assert response.json() == {"accepted": 1, "duplicates": 0}
+    [message] = messages(bench_channel)
+    assert message.text == "hello" and message.conversation.contact.identities.get().external_id == bench.contact_id(7)
