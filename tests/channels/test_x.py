@@ -334,6 +334,8 @@ def test_typing_indicators_and_other_activity_are_acknowledged_and_not_stored(cl
         "source": {"id": CUSTOMER_ID},
     }
     assert post(client, channel, body_of([follow], key="follow_events")).json() == {"accepted": 0, "duplicates": 0}
+    revoke = {"user_event": {"revoke": {"date_time": "2018-05-24T09:48:12+00:00", "target": {"app_id": "13090192"}}}}
+    assert post(client, channel, json.dumps(revoke).encode()).json() == {"accepted": 0, "duplicates": 0}
     assert stored(channel) == 0
 
 
@@ -341,8 +343,8 @@ def test_typing_indicators_and_other_activity_are_acknowledged_and_not_stored(cl
     ("body", "detail"),
     [
         (b"{not json", "malformed JSON"),
-        (b"[]", "for_user_id"),
-        (b'{"direct_message_events": []}', "for_user_id"),
+        (b"[]", "JSON object"),
+        (b'{"direct_message_events": [{"type": "message_create", "id": "1"}]}', "for_user_id"),
         (b'{"for_user_id": "4337869213", "direct_message_events": {}}', "must be a list"),
     ],
 )

@@ -106,14 +106,17 @@ class XAdapter:
 
     def split(self, channel: Channel, body: bytes) -> Delivery:
         document = read_json(body)
-        if not isinstance(document, dict) or not isinstance(document.get("for_user_id"), str):
-            raise PayloadInvalid('the body must be a JSON object with a "for_user_id"')
-        for_user_id: str = document["for_user_id"]
-        users = _mapping(document.get("users"))
+        if not isinstance(document, dict):
+            raise PayloadInvalid("the body must be a JSON object")
         messages = _event_list(document, MESSAGE_EVENTS)
         reads = _event_list(document, READ_EVENTS)
         if len(messages) + len(reads) > MAX_EVENTS:
             raise PayloadInvalid(f"at most {MAX_EVENTS} events per delivery")
+        for_user_id = document.get("for_user_id")
+        if (messages or reads) and not isinstance(for_user_id, str):
+            raise PayloadInvalid('direct message events come with the account\'s "for_user_id"')
+        # Other activity (posts, follows, an app revoke's "user_event" without for_user_id) is acknowledged.
+        users = _mapping(document.get("users"))
         delivery = Delivery()
         for index, event in enumerate(messages):
             event_id = event.get("id") if isinstance(event, dict) else None
