@@ -1,0 +1,1 @@
+"""WeChat Official Account and WeCom (企业微信)."""
