@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import itertools
 import json
 from typing import Any
@@ -12,7 +13,7 @@ from django.test import Client
 from pytest_httpserver import HTTPServer
 from werkzeug import Request
 
-from frontdesk.channels.base import OutboundMessage, adapter_for
+from frontdesk.channels.base import OutboundAttachment, OutboundMessage, adapter_for
 from frontdesk.channels.connect import ConnectionTestFailed, connector_for
 from frontdesk.channels.meta import sign
 from frontdesk.channels.models import Channel
@@ -27,6 +28,7 @@ from frontdesk.pipeline.models import InboundEvent
 from frontdesk.pipeline.outbound import SendFailed, deliver
 from frontdesk.pipeline.tasks import download_attachments
 from tests.channels.webhooks import hook_path, process_stored_events
+from tests.factories import make_conversation, make_message
 
 pytestmark = pytest.mark.django_db
 
@@ -613,12 +615,8 @@ def test_an_inbound_image_is_downloaded_from_metas_media_url(
 def test_a_media_url_off_metas_hosts_is_never_fetched(
     channel: Channel, httpserver: HTTPServer, url: str, workspace: Workspace
 ) -> None:
-    from tests.factories import make_conversation, make_message
-
     httpserver.expect_request(f"/{API_VERSION}/77").respond_with_json({"url": url, "mime_type": "image/jpeg"})
-    conversation = make_conversation(workspace, channel=channel)
-    pending = [{"url": "whatsapp-media:77", "filename": "", "content_type": ""}]
-    message = make_message(conversation, metadata={"pending_attachments": pending})
+    message = pending_media(workspace, channel, "77")
 
     download_attachments.call(message.pk)
 
@@ -725,8 +723,8 @@ def test_a_refused_template_sync_says_why(channel: Channel, httpserver: HTTPServ
 
 
 def test_the_benchmark_delivery_is_a_valid_signed_webhook(client: Client, workspace: Workspace) -> None:
-    from bench.payloads import whatsapp as bench
-
+    # Imported as bench/ingest.py does: bench/payloads is a directory of plain modules, not a package.
+    bench = importlib.import_module("bench.payloads.whatsapp")
     channel = bench.create_channel(workspace)
     query, body, headers = bench.delivery(channel.secrets, bench.contact_id(7), "hello", 3)
     response = client.generic(
@@ -736,3 +734,66 @@ def test_the_benchmark_delivery_is_a_valid_signed_webhook(client: Client, worksp
     assert response.json() == {"accepted": 1, "duplicates": 0}
     [message] = messages(channel)
     assert message.text == "hello" and message.conversation.contact.identities.get().external_id == "85250000007"
+
+
+def test_several_files_go_one_per_message_with_the_caption_where_it_fits(
+    channel: Channel, httpserver: HTTPServer
+) -> None:
+    for _ in range(3):
+        expect_send(httpserver)
+    files = (
+        OutboundAttachment("note.ogg", "audio/ogg", 2048, "https://fd.example/media/a", "a"),
+        OutboundAttachment("quote.pdf", "application/pdf", 4096, "https://fd.example/media/b", "b"),
+        OutboundAttachment("clip.webm", "video/webm", 4096, "https://fd.example/media/c", "c"),
+    )
+    adapter_for(channel).send(channel, OutboundMessage(recipient=WA_ID, text="報價單", attachments=files))
+    bodies = [request.get_json() for request in sent_requests(httpserver)]
+    assert [(body["type"], body[body["type"]]) for body in bodies] == [
+        ("audio", {"link": "https://fd.example/media/a"}),
+        ("document", {"link": "https://fd.example/media/b", "caption": "報價單", "filename": "quote.pdf"}),
+        ("document", {"link": "https://fd.example/media/c", "filename": "clip.webm"}),
+    ]
+
+
+def test_an_image_over_five_megabytes_is_refused_as_too_large(channel: Channel, httpserver: HTTPServer) -> None:
+    big = OutboundAttachment("big.jpg", "image/jpeg", 6 * 1024 * 1024, "https://fd.example/media/d", "d")
+    with pytest.raises(SendFailed) as raised:
+        adapter_for(channel).send(channel, OutboundMessage(recipient=WA_ID, attachments=(big,)))
+    assert raised.value.code == "too_large" and httpserver.log == []
+
+
+def pending_media(workspace: Workspace, channel: Channel, media_id: str) -> Message:
+    conversation = make_conversation(workspace, channel=channel)
+    pending = [{"url": f"whatsapp-media:{media_id}", "filename": "", "content_type": ""}]
+    return make_message(conversation, metadata={"pending_attachments": pending})
+
+
+def test_a_file_that_does_not_match_its_sha256_is_tried_again(
+    workspace: Workspace, channel: Channel, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request(f"/{API_VERSION}/88").respond_with_json(
+        {"url": httpserver.url_for("/media/88"), "mime_type": "image/png", "sha256": "0" * 64}
+    )
+    httpserver.expect_request("/media/88").respond_with_data(PNG)
+    message = pending_media(workspace, channel, "88")
+
+    download_attachments.call(message.pk)
+
+    metadata = refreshed(message).metadata
+    assert metadata["pending_attachments"][0]["attempts"] == 1
+    assert Attachment.all_workspaces.filter(message=message).count() == 0
+
+
+def test_media_meta_no_longer_has_is_recorded_as_failed(
+    workspace: Workspace, channel: Channel, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request(f"/{API_VERSION}/99").respond_with_json(
+        meta_error(100, "Unsupported get request. Object with ID '99' does not exist", kind="GraphMethodException"),
+        status=400,
+    )
+    message = pending_media(workspace, channel, "99")
+
+    download_attachments.call(message.pk)
+
+    [failure] = refreshed(message).metadata["failed_attachments"]
+    assert failure["error"].startswith("WhatsApp refused the media lookup: HTTP 400: Unsupported get request")
