@@ -187,6 +187,8 @@ class OutboundMessage:
 @dataclass(frozen=True)
 class SendResult:
     provider_message_id: str
+    # What the send cost or how it went out (an SMS's encoding and segments), kept in the message's metadata.
+    details: Mapping[str, Any] = field(default_factory=dict)
 
 
 class ChannelAdapter(Protocol):

@@ -327,6 +327,9 @@ def _record_success(entry: OutboxEntry, attempt: DeliveryAttempt, result: SendRe
             state=OutboxState.SENT, lease_expires_at=None, last_error=""
         )
         message = Message.all_workspaces.select_for_update().get(pk=entry.message_id)
+        if result.details:
+            message.metadata = {**(message.metadata or {}), "sent": dict(result.details)}
+            Message.all_workspaces.filter(pk=message.pk).update(metadata=message.metadata)
         if result.provider_message_id and not message.provider_message_id:
             try:
                 with transaction.atomic():

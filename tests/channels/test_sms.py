@@ -362,6 +362,8 @@ def test_a_reply_creates_a_twilio_message_and_delivery_reports_update_it(
     }
     message = refreshed(entry.message)
     assert message.status == DeliveryStatus.SENT and message.provider_message_id == message_sid
+    # Chinese needs UCS-2: eight characters are one segment; Twilio's billed count is kept beside ours.
+    assert message.metadata["sent"] == {"encoding": "UCS-2", "segments": 1, "segments_billed": 1}
 
     post(client, channel, status_callback(message_sid, "sent"))
     post(client, channel, status_callback(message_sid, "delivered", RawDlrDoneDate="2611231400"))

@@ -19,7 +19,6 @@ says what they mean (``CODES``). Delivery failures after acceptance (30003,
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -31,8 +30,6 @@ from frontdesk.channels.sms.setup import account_url, basic_auth
 from frontdesk.core.http_client import BlockedDestination, HttpClient, HttpClientError, Response
 from frontdesk.pipeline.outbound import SendFailed
 from frontdesk.pipeline.webhooks import public_hook_url
-
-logger = logging.getLogger(__name__)
 
 IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
 # Twilio's limits: 1,600 characters of body, 10 media of at most 5 MB together.
@@ -129,17 +126,15 @@ def send_message(channel: Channel, message: OutboundMessage, idempotency_key: st
     document = _document(response)
     if response.is_success:
         sid = str(document.get("sid") or "")[:255]
+        details: dict[str, Any] = {}
         if message.text:
             segments = count_segments(message.text)
-            logger.info(
-                "SMS %s sent on channel %s: %s, %d segment(s), Twilio counted %s",
-                sid,
-                channel.pk,
-                segments.encoding,
-                segments.segments,
-                document.get("num_segments"),
-            )
-        return SendResult(provider_message_id=sid)
+            details = {"encoding": segments.encoding, "segments": segments.segments}
+            twilio_count = str(document.get("num_segments") or "")
+            if twilio_count.isdigit():
+                # Twilio's own count is the one it bills; ours is the estimate shown before sending.
+                details["segments_billed"] = int(twilio_count)
+        return SendResult(provider_message_id=sid, details=details)
     raise _failure(response, document)
 
 
