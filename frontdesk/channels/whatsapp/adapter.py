@@ -101,10 +101,10 @@ class WhatsAppAdapter:
             raise PayloadInvalid("not a WhatsApp webhook event: no entry[0].changes[0].value") from error
         if not isinstance(value, dict):
             raise PayloadInvalid("not a WhatsApp webhook event: value is not an object")
-        if value.get("messages"):
+        if isinstance(value.get("messages"), list) and value["messages"]:
             message = _message(value)
             return [message] if message is not None else []
-        if value.get("statuses"):
+        if isinstance(value.get("statuses"), list) and value["statuses"]:
             status = _status(value["statuses"][0])
             return [status] if status is not None else []
         return []
@@ -118,7 +118,7 @@ class WhatsAppAdapter:
 
 
 def _changes(entry: Any) -> list[dict[str, Any]]:
-    """The entry's changes that carry a value (other webhook fields are kept out by their shape)."""
+    """The entry's ``messages`` changes (template reviews, account updates and app echoes are other fields)."""
     changes = entry.get("changes") if isinstance(entry, dict) else None
     if not isinstance(changes, list):
         return []
@@ -192,7 +192,7 @@ def _message(value: dict[str, Any]) -> InboundMessage | None:
     name = ""
     for contact in contacts if isinstance(contacts, list) else []:
         if isinstance(contact, dict) and contact.get("wa_id") == sender:
-            name = str((contact.get("profile") or {}).get("name") or "")
+            name = str(object_of(contact.get("profile")).get("name") or "")
     provider: dict[str, Any] = {"type": kind}
     context = object_of(message.get("context"))
     if context.get("forwarded") or context.get("frequently_forwarded"):
