@@ -13,6 +13,7 @@ urlpatterns = [
     path("inbox/", include("frontdesk.inbox.urls")),
     path("", include("frontdesk.core.urls")),
     path("settings/inbound-events/", include("frontdesk.pipeline.urls")),
+    path("settings/channels/", include("frontdesk.channels.admin_urls")),
     path("api/v1/", api.urls),
     path("hooks/", include("frontdesk.channels.urls")),
     path("media/<str:token>", public_media, name="public-media"),

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class ErrorOut(Schema):
@@ -40,7 +40,62 @@ class ChannelOut(Schema):
     kind: str
     name: str
     is_active: bool
+    created_at: datetime
     webhook_path: str
+    webhook_url: str
+    # Settings that are safe to show (a phone number id, an API base URL).
+    config: dict[str, Any]
+    # Names of the stored, encrypted credentials; their values are never returned.
+    secret_names: list[str]
+    # Values the admin must paste at the provider (a verify token); null unless the caller manages channels.
+    revealed: dict[str, str] | None = None
+
+
+class ConnectionTestOut(Schema):
+    ok: bool
+    detail: str
+
+
+class ChannelConnectedOut(ChannelOut):
+    # What setting the channel up at the provider said; null when the kind has nothing to set up.
+    setup: ConnectionTestOut | None = None
+
+
+class ChannelIn(Schema):
+    kind: str
+    name: str = Field(min_length=1, max_length=120)
+    values: dict[str, str] = {}
+
+
+class ChannelPatch(Schema):
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    is_active: bool | None = None
+    # A blank or absent secret keeps the stored one.
+    values: dict[str, str] | None = None
+
+
+class ChoiceOut(Schema):
+    value: str
+    label: str
+
+
+class CredentialFieldOut(Schema):
+    name: str
+    label: str
+    secret: bool
+    required: bool
+    help_text: str
+    # Left blank, Frontdesk makes one up.
+    generated: bool
+    default: str
+    choices: list[ChoiceOut]
+
+
+class ChannelKindOut(Schema):
+    kind: str
+    label: str
+    docs_page: str
+    fields: list[CredentialFieldOut]
 
 
 class LabelOut(Schema):

@@ -13,6 +13,8 @@ from frontdesk.api.schemas import (
     MemberOut,
     MessageOut,
 )
+from frontdesk.channels.actions import revealed_values, webhook_url
+from frontdesk.channels.connect import NoConnector, connector_for
 from frontdesk.channels.models import Channel
 from frontdesk.contacts.models import Contact
 from frontdesk.conversations.models import Attachment, Conversation, Message
@@ -29,13 +31,25 @@ def member_out(member: Member) -> MemberOut:
     )
 
 
-def channel_out(channel: Channel) -> ChannelOut:
+def channel_out(channel: Channel, *, reveal: bool = False) -> ChannelOut:
+    """``reveal`` adds the values the admin pastes at the provider; pass it only for members who manage channels."""
+    revealed: dict[str, str] | None = None
+    if reveal:
+        try:
+            revealed = {item.name: value for item, value in revealed_values(channel, connector_for(channel.kind))}
+        except NoConnector:
+            revealed = {}
     return ChannelOut(
         id=channel.pk,
         kind=channel.kind,
         name=channel.name,
         is_active=channel.is_active,
+        created_at=channel.created_at,
         webhook_path=f"/hooks/{channel.kind}/{channel.webhook_token}",
+        webhook_url=webhook_url(channel),
+        config=channel.config or {},
+        secret_names=channel.secret_names(),
+        revealed=revealed,
     )
 
 
