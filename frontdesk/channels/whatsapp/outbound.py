@@ -205,6 +205,12 @@ def template_body(channel: Channel, template: Any) -> dict[str, Any]:
     if not isinstance(template, dict) or not template.get("name") or not template.get("language"):
         raise SendFailed("a template needs a name and a language", retryable=False, code="template")
     parameters = template.get("parameters") or {}
+    if not isinstance(parameters, dict) or not all(
+        isinstance(parameters.get(part) or [], list) for part in ("header", "body", "buttons")
+    ):
+        raise SendFailed(
+            "template parameters must be lists of header, body and button texts", retryable=False, code="template"
+        )
     components: list[dict[str, Any]] = []
     for part in ("header", "body"):
         values = parameters.get(part) or []
