@@ -30,7 +30,7 @@ import posixpath
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import unquote, urlencode, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from django.utils.translation import gettext_lazy as _
 
@@ -656,7 +656,8 @@ def fetch_picture(channel: Channel, url: Any, client: HttpClient) -> FetchedMedi
 def profile_document(channel: Channel, user_id: str, fields: str, client: HttpClient) -> dict[str, Any]:
     """``GET /{user id}?fields=…``; a refusal is ``MediaUnavailable`` (retryable when Graph says so)."""
     try:
-        return Graph(channel, client).get(user_id, {"fields": fields})
+        # The id came in a webhook: quoted, so it can only ever name one object.
+        return Graph(channel, client).get(quote(user_id, safe=""), {"fields": fields})
     except GraphError as error:
         raise MediaUnavailable(error.describe(), retryable=send_failure(error).retryable) from error
 

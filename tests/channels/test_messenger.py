@@ -607,3 +607,14 @@ def test_the_bench_payload_is_a_delivery_the_webhook_takes(client: Client, works
     assert response.json() == {"accepted": 1, "duplicates": 0}
     [message] = messages(bench_channel)
     assert message.text == "hello" and message.conversation.contact.identities.get().external_id == bench.contact_id(7)
+
+
+def test_referrals_and_watermark_only_receipts_are_kept_but_show_nothing(client: Client, channel: Channel) -> None:
+    referral = event(referral={"ref": "SPRING_AD", "source": "ADS", "type": "OPEN_THREAD"})
+    delivery = event(delivery={"watermark": 1732351300000})
+    response = post(client, channel, body_of(referral, delivery))
+    assert response.json() == {"accepted": 2, "duplicates": 0}
+    ids = set(InboundEvent.in_workspace(channel.workspace_id).values_list("provider_event_id", flat=True))
+    assert ids == {f"referral:{referral['timestamp']}:{PSID}", f"delivery:1732351300000:{PSID}"}
+    assert messages(channel) == []
+    assert InboundEvent.in_workspace(channel.workspace_id).filter(processed_at__isnull=True).count() == 0
