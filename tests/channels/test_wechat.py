@@ -394,6 +394,14 @@ def test_unusable_plaintext_bodies_get_a_400(client: Client, plain_channel: Chan
     assert stored(plain_channel) == 0
 
 
+def test_an_encrypted_delivery_to_a_plaintext_channel_says_how_to_fix_it(
+    client: Client, plain_channel: Channel
+) -> None:
+    body, _query = encrypted_delivery(text_xml(), receive_id="wx0000000000000001")
+    response = post(client, plain_channel, body, plain_delivery("")[1])
+    assert response.status_code == 400 and "set the channel's message encryption to safe mode" in response.text
+
+
 def test_entity_declarations_are_refused_not_expanded(client: Client, channel: Channel) -> None:
     bomb = (
         '<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
@@ -714,3 +722,18 @@ def test_the_connector_generates_the_token_and_the_aes_key_and_picks_the_host(wo
     assert len(secrets["token"]) == 32 and len(secrets["encoding_aes_key"]) == 43
     channel = create_wechat_channel(workspace, "WeCom", account_type=WECOM, corp_id=CORP_ID, app_secret="s")
     assert channel.config["api_base_url"] == "https://qyapi.weixin.qq.com"
+
+
+def test_the_bench_payload_is_a_delivery_the_webhook_takes(client: Client, workspace: Workspace) -> None:
+    from bench.payloads import wechat as bench
+
+    bench_channel = bench.create_channel(workspace)
+    query, body, headers = bench.delivery(bench_channel.secrets, bench.contact_id(7), "hello <&> ]]>", 3)
+    response = client.generic(
+        "POST", f"{hook_path(bench_channel)}?{query}", body, content_type="text/xml", headers=headers
+    )
+    process_stored_events()
+    assert response.content == b"success"
+    [message] = messages(bench_channel)
+    assert message.text == "hello <&> ]]>"
+    assert message.conversation.contact.identities.get().external_id == bench.contact_id(7)

@@ -130,6 +130,8 @@ class WeChatAdapter:
             if not isinstance(encrypted, str):
                 raise PayloadInvalid("no <Encrypt> element")
             message = read_xml(_decrypt(channel, encrypted))
+        elif "Encrypt" in message and "MsgType" not in message:
+            raise PayloadInvalid("the delivery is encrypted: set the channel's message encryption to safe mode")
         if not all(isinstance(value, str | dict | None) for value in message.values()):
             return Delivery(rejected=[RejectedEvent(index=0, detail="an element appears more than once")])
         event_id = _event_id(message)
