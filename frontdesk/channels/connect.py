@@ -60,6 +60,9 @@ class Connector:
     # Called once after the channel is created (e.g. registering the webhook where the provider has an API for it);
     # returns a note for the admin, or raises ``ConnectionTestFailed``.
     after_connect: Callable[[Channel, HttpClient], str] | None = None
+    # Fetches the account's approved message templates into ``channel.config["templates"]``; returns how many
+    # (WhatsApp). Raises ``ConnectionTestFailed`` with the provider's reason.
+    sync_templates: Callable[[Channel, HttpClient], int] | None = None
     # docs/channels/<this>.md: the provider-side steps.
     docs_page: str = ""
     notes: tuple[StrOrPromise, ...] = field(default_factory=tuple)

@@ -797,3 +797,24 @@ def test_media_meta_no_longer_has_is_recorded_as_failed(
 
     [failure] = refreshed(message).metadata["failed_attachments"]
     assert failure["error"].startswith("WhatsApp refused the media lookup: HTTP 400: Unsupported get request")
+
+
+def test_an_admin_syncs_templates_from_the_channel_page_and_reads_a_refusal(
+    client: Client, channel: Channel, httpserver: HTTPServer, admin: Member
+) -> None:
+    client.force_login(admin.user)
+    page = f"/settings/channels/{channel.pk}/"
+    assert "sync-templates" in client.get(page).content.decode()
+
+    path = f"/{API_VERSION}/{WABA_ID}/message_templates"
+    httpserver.expect_oneshot_request(path).respond_with_json({"data": [template("shipping_update")], "paging": {}})
+    answer = client.post(page + "sync-templates/", follow=True)
+    assert "1 message template synced." in answer.content.decode()
+    channel.refresh_from_db()
+    assert [item["name"] for item in channel.config["templates"]] == ["shipping_update"]
+
+    httpserver.expect_oneshot_request(path).respond_with_json(
+        meta_error(200, "(#200) Requires whatsapp_business_management permission"), status=403
+    )
+    answer = client.post(page + "sync-templates/", follow=True)
+    assert "whatsapp_business_management" in answer.content.decode()

@@ -46,6 +46,8 @@ NON_TENANT_PARAMETERS = {
     # Provider webhooks name their channel by an unguessable token, never by a tenant id.
     "kind": "api",
     "webhook_token": "x",
+    # A reply's file for providers to fetch is named by a signed, expiring token (tests/conversations/test_replies.py).
+    "token": "x",
 }
 
 

@@ -129,6 +129,13 @@ def subscribe_app(channel: Channel, client: HttpClient) -> str:
     return str(_("The app is subscribed to the WhatsApp Business Account's webhooks."))
 
 
+def _sync_templates(channel: Channel, client: HttpClient) -> int:
+    # templates.py builds on this module's helpers, so it is imported when first needed.
+    from frontdesk.channels.whatsapp.templates import sync_templates
+
+    return sync_templates(channel, client)
+
+
 CONNECTOR = Connector(
     kind=ChannelKind.WHATSAPP,
     fields=(
@@ -178,6 +185,7 @@ CONNECTOR = Connector(
     ),
     test_connection=test_connection,
     after_connect=subscribe_app,
+    sync_templates=_sync_templates,
     docs_page="whatsapp",
     notes=(_("Subscribe the webhook to the messages field; replies after 24 hours need an approved template."),),
 )

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from frontdesk.channels.connect import ConnectionTestFailed
 from frontdesk.channels.models import Channel
 from frontdesk.channels.whatsapp.adapter import object_of
 from frontdesk.channels.whatsapp.setup import api_url, auth_headers, refusal
@@ -29,10 +30,8 @@ MAX_PAGES = 50
 PARAMETER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
 
 
-class TemplateSyncFailed(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class TemplateSyncFailed(ConnectionTestFailed):
+    """Meta refused the template list (or could not be read); ``reason`` is shown to the admin."""
 
 
 def sync_templates(channel: Channel, client: HttpClient) -> int:
