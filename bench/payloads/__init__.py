@@ -1,0 +1,1 @@
+"""Signed webhook deliveries in each provider's real format, for bench/ingest.py --kind."""
