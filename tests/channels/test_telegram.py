@@ -238,6 +238,34 @@ def test_a_pressed_inline_button_is_an_interactive_answer(client: Client, channe
     assert message.conversation.last_message_preview == "Yes, refund me"
 
 
+def test_a_button_press_is_answered_in_the_webhook_response(client: Client, channel: Channel) -> None:
+    ours = telegram_message(text="Refund?")
+    query = {"id": "4382bfdwdsb323b2d9", "from": sender(), "message": ours, "chat_instance": "-5", "data": "refund:no"}
+    response = post_update(client, channel, update(callback_query=query))
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    # Telegram runs a Bot API call given as the webhook's answer: the button stops spinning.
+    assert response.json() == {"method": "answerCallbackQuery", "callback_query_id": "4382bfdwdsb323b2d9"}
+    # A redelivery is answered the same way (a second answer is harmless) and stores nothing new.
+    assert post_update(client, channel, update(callback_query=query)).json()["method"] == "answerCallbackQuery"
+    assert post_update(client, channel, text_update()).json() == {"accepted": 1, "duplicates": 0}
+
+
+def test_a_group_chat_is_one_conversation_with_the_member_in_each_message(client: Client, channel: Channel) -> None:
+    group = {"id": -1001234567890, "title": "訂購群組", "type": "supergroup"}
+    other = {"id": 2222222, "is_bot": False, "first_name": "Ada", "username": "ada"}
+    first = update(message={**telegram_message(text="Hi all"), "chat": group})
+    second = update(message={**telegram_message(text="Me too"), "chat": group, "from": other})
+    post_update(client, channel, first)
+    post_update(client, channel, second)
+    one, two = messages(channel)
+    assert one.conversation_id == two.conversation_id
+    assert one.metadata["provider"] == {"sender": "小明 陳", "sender_id": str(CHAT_ID)}
+    assert two.metadata["provider"] == {"sender": "Ada", "sender_id": "2222222"}
+    assert one.provider_message_id == f"-1001234567890:{first['message']['message_id']}"
+    identity = Identity.in_workspace(channel.workspace_id).get()
+    assert identity.external_id == "-1001234567890" and one.conversation.contact.name == "訂購群組"
+
+
 def test_edited_messages_and_other_updates_are_acknowledged_without_a_message(client: Client, channel: Channel) -> None:
     edited = update(edited_message={**telegram_message(text="typo fixed"), "edit_date": 1763888460})
     poll = update(poll={"id": "1", "question": "?", "options": [], "total_voter_count": 0})
@@ -349,7 +377,7 @@ def test_buttons_become_an_inline_keyboard_and_replies_quote_the_customer() -> N
         recipient="1111111",
         text="Refund?",
         reply_to="1111111:1365",
-        metadata={"buttons": [{"id": "refund:yes", "title": "Yes"}, {"id": "refund:no", "title": "No"}]},
+        content={"buttons": [{"id": "refund:yes", "title": "Yes"}, {"id": "refund:no", "title": "No"}]},
     )
     assert request_body(message) == {
         "chat_id": "1111111",
@@ -366,6 +394,7 @@ def test_buttons_become_an_inline_keyboard_and_replies_quote_the_customer() -> N
 
 def test_the_channel_is_found_by_its_kind_and_keeps_its_credentials_encrypted(channel: Channel) -> None:
     assert type(adapter_for(channel)).__name__ == "TelegramAdapter"
+    assert adapter_for(channel).capabilities.typing_indicator
     assert channel.secret_names() == ["bot_token", "webhook_secret"]
     assert len(channel.secrets["webhook_secret"]) >= 32
     assert channel.config == {"api_base_url": "https://api.telegram.org"}

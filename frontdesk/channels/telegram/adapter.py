@@ -5,11 +5,17 @@ with the header ``X-Telegram-Bot-Api-Secret-Token`` set to the secret given to
 ``setWebhook`` (see ``frontdesk.channels.telegram.setup``). Files are kept as
 ``telegram-file:<file_id>`` references: only the Bot API's ``getFile`` can turn
 one into a download, so nothing in a payload chooses a URL we fetch.
+
+A group or supergroup is one conversation: the chat is the identity, and who
+wrote is kept in the message's ``provider`` data (``sender``, ``sender_id``).
+When a customer presses an inline button, the webhook's answer is the
+``answerCallbackQuery`` call, so their button stops spinning without another request.
 """
 
 from __future__ import annotations
 
 import hmac
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +24,7 @@ from pydantic import ValidationError
 from frontdesk.channels.base import (
     Capabilities,
     Delivery,
+    HookAnswer,
     OutboundMessage,
     PayloadInvalid,
     RawEvent,
@@ -33,6 +40,7 @@ from frontdesk.pipeline.inbound import AttachmentRef, ContactRef, InboundMessage
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name, not a secret)
 FILE_REFERENCE = "telegram-file:"
+GROUP_CHATS = frozenset({"group", "supergroup"})
 
 
 def file_reference(file_id: str) -> str:
@@ -47,8 +55,17 @@ def _name(user: User | None) -> str:
 
 def _contact(message: Message, sender: User | None) -> ContactRef:
     chat = message.chat
+    if chat.type in GROUP_CHATS:
+        return ContactRef(external_id=str(chat.id), name=chat.title[:200])
     name = _name(sender) or " ".join(part for part in (chat.first_name, chat.last_name) if part) or chat.title
     return ContactRef(external_id=str(chat.id), name=name[:200])
+
+
+def _sender(message: Message, sender: User | None) -> dict[str, Any] | None:
+    """In a group chat, who of its members wrote (the conversation is with the whole group)."""
+    if message.chat.type not in GROUP_CHATS or sender is None:
+        return None
+    return {"sender": _name(sender)[:200], "sender_id": str(sender.id)}
 
 
 def _attachments(message: Message) -> tuple[AttachmentRef, ...]:
@@ -118,6 +135,7 @@ def _message(message: Message) -> InboundMessage:
         contact_card=_contact_card(message),
         reply_to=f"{chat_id}:{reply.message_id}" if reply else "",
         sent_at=_sent_at(message),
+        provider=_sender(message, message.sender),
     )
 
 
@@ -140,12 +158,18 @@ def _callback(query: CallbackQuery) -> InboundMessage | None:
         contact=_contact(message, query.sender),
         interactive={"id": query.data or query.id, "title": title or query.data},
         reply_to=f"{message.chat.id}:{message.message_id}",
+        provider=_sender(message, query.sender),
     )
 
 
 @register(ChannelKind.TELEGRAM)
 class TelegramAdapter:
-    capabilities = Capabilities(media_kinds=frozenset({"image", "audio", "file"}), typing_indicator=True)
+    capabilities = Capabilities(
+        media_kinds=frozenset({"image", "video", "audio", "file"}),
+        # frontdesk.channels.telegram.client.send_typing
+        typing_indicator=True,
+        content_kinds=frozenset({"buttons"}),
+    )
 
     def verify(self, channel: Channel, request: WebhookRequest) -> None:
         secret = str((channel.secrets or {}).get("webhook_secret") or "")
@@ -182,6 +206,20 @@ class TelegramAdapter:
             return [answer] if answer else []
         # Edited messages, channel posts, polls, member changes…: not customer messages.
         return []
+
+    def acknowledgement(self, channel: Channel, request: WebhookRequest) -> HookAnswer | None:
+        """A button press is answered in the webhook's response: Telegram runs a method call given there."""
+        if b'"callback_query"' not in request.body:
+            return None
+        try:
+            document = json.loads(request.body)
+        except ValueError:
+            return None
+        query = document.get("callback_query") if isinstance(document, dict) else None
+        query_id = query.get("id") if isinstance(query, dict) else None
+        if not isinstance(query_id, str) or not query_id:
+            return None
+        return HookAnswer.json(200, {"method": "answerCallbackQuery", "callback_query_id": query_id})
 
     def send(self, channel: Channel, message: OutboundMessage) -> SendResult:
         from frontdesk.channels.telegram.client import send_telegram_message

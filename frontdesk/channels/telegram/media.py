@@ -23,19 +23,23 @@ def fetch_media(channel: Channel, ref: str, client: HttpClient) -> FetchedMedia:
     """The file behind ``ref``; raises ``MediaUnavailable`` when Telegram will not give it."""
     if not ref.startswith(FILE_REFERENCE) or not ref.removeprefix(FILE_REFERENCE):
         raise MediaUnavailable("not a Telegram file reference")
+    return download_file(channel, ref.removeprefix(FILE_REFERENCE), client)
+
+
+def download_file(channel: Channel, file_id: str, client: HttpClient) -> FetchedMedia:
+    """The file Telegram knows as ``file_id``, through ``getFile`` and the Bot API's file host."""
     token = str((channel.secrets or {}).get("bot_token") or "")
     if not token:
         raise MediaUnavailable("the channel has no bot token")
-    base_url = str((channel.config or {}).get("api_base_url") or BOT_API_BASE_URL).rstrip("/")
-    file_id = ref.removeprefix(FILE_REFERENCE)
+    base_url = api_base_url(channel)
     answer = client.get(f"{base_url}/bot{token}/getFile?file_id={quote(file_id, safe='')}")
-    _check(answer, token)
-    result = _json(answer).get("result")
+    check_answer(answer, token)
+    result = bot_api_json(answer).get("result")
     file_path = str(result.get("file_path") or "") if isinstance(result, dict) else ""
     if not file_path or ".." in PurePosixPath(file_path).parts or "://" in file_path or "?" in file_path:
         raise MediaUnavailable("Telegram gave no usable file path")
     download = client.get(f"{base_url}/file/bot{token}/{quote(file_path.lstrip('/'), safe='/')}")
-    _check(download, token)
+    check_answer(download, token)
     return FetchedMedia(
         content=download.content,
         content_type=download.headers.get("content-type", ""),
@@ -43,7 +47,11 @@ def fetch_media(channel: Channel, ref: str, client: HttpClient) -> FetchedMedia:
     )
 
 
-def _json(response: Response) -> dict[str, Any]:
+def api_base_url(channel: Channel) -> str:
+    return str((channel.config or {}).get("api_base_url") or BOT_API_BASE_URL).rstrip("/")
+
+
+def bot_api_json(response: Response) -> dict[str, Any]:
     try:
         document = response.json()
     except ValueError:
@@ -51,10 +59,10 @@ def _json(response: Response) -> dict[str, Any]:
     return document if isinstance(document, dict) else {}
 
 
-def _check(response: Response, token: str) -> None:
+def check_answer(response: Response, token: str) -> None:
     if response.is_success:
         return
-    description = str(_json(response).get("description") or "").replace(token, "<token>")[:200]
+    description = str(bot_api_json(response).get("description") or "").replace(token, "<token>")[:200]
     detail = f"Telegram said {response.status_code}" + (f": {description}" if description else "")
     # Flood control and Telegram's own trouble pass; anything else about this file will not.
     raise MediaUnavailable(detail, retryable=response.status_code == 429 or response.status_code >= 500)
