@@ -384,3 +384,16 @@ def test_a_long_reply_is_pushed_as_several_text_messages_in_one_request(
     [request] = line_api.received
     texts = [item["text"] for item in request.json()["messages"]]  # type: ignore[attr-defined]
     assert [len(text) for text in texts] == [5000, 5000, 2000]
+
+
+def test_the_benchmarks_deliveries_are_accepted_as_lines(client: Client, workspace: Workspace) -> None:
+    from bench.payloads import line as bench
+
+    channel = bench.create_channel(workspace)
+    for sequence in (1, 2):
+        query, body, headers = bench.delivery(channel.secrets, "customer-7", f"Hello {sequence}", sequence)
+        response = client.generic("POST", hook_path(channel) + query, body, headers=headers)
+        assert response.json() == {"accepted": 1, "duplicates": 0}
+    process_stored_events()
+    assert [message.text for message in messages(channel)] == ["Hello 1", "Hello 2"]
+    assert Conversation.in_workspace(workspace.pk).count() == 1

@@ -398,3 +398,16 @@ def test_the_channel_is_found_by_its_kind_and_keeps_its_credentials_encrypted(ch
     assert channel.secret_names() == ["bot_token", "webhook_secret"]
     assert len(channel.secrets["webhook_secret"]) >= 32
     assert channel.config == {"api_base_url": "https://api.telegram.org"}
+
+
+def test_the_benchmarks_deliveries_are_accepted_as_telegrams(client: Client, workspace: Workspace) -> None:
+    from bench.payloads import telegram as bench
+
+    channel = bench.create_channel(workspace)
+    for sequence in (1, 2):
+        query, body, headers = bench.delivery(channel.secrets, "customer-7", f"Hello {sequence}", sequence)
+        response = client.generic("POST", hook_path(channel) + query, body, headers=headers)
+        assert response.json() == {"accepted": 1, "duplicates": 0}
+    process_stored_events()
+    assert [message.text for message in messages(channel)] == ["Hello 1", "Hello 2"]
+    assert Conversation.in_workspace(workspace.pk).count() == 1
