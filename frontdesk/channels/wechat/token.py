@@ -138,7 +138,11 @@ def api_request(
         token = access_token(channel, client, refresh=refresh)
         query = urlencode({"access_token": token, **(params or {})})
         headers = {"Content-Type": content_type} if content_type else {}
-        response = client.request(method, f"{api_url(channel)}{path}?{query}", content=content, headers=headers)
+        try:
+            response = client.request(method, f"{api_url(channel)}{path}?{query}", content=content, headers=headers)
+        except HttpClientError as error:
+            # The same kind of error, without the token the URL carried.
+            raise type(error)(scrub(str(error), token)) from error
         document = json_document(response.content) if _is_json(response) else {}
         if document.get("errcode") in TOKEN_ERRORS and not refresh:
             forget_access_token(channel)
