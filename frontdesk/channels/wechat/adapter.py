@@ -136,7 +136,8 @@ class WeChatAdapter:
             return Delivery(rejected=[RejectedEvent(index=0, detail="an element appears more than once")])
         event_id = _event_id(message)
         if not event_id:
-            detail = "the message has no MsgId" if message.get("MsgType") != "event" else "the event has no sender"
+            is_event = message.get("MsgType") == "event"
+            detail = "the event has no FromUserName, CreateTime or Event" if is_event else "the message has no MsgId"
             return Delivery(rejected=[RejectedEvent(index=0, detail=detail)])
         return Delivery(events=[RawEvent(provider_event_id=event_id, payload=message)])
 
@@ -259,7 +260,7 @@ def _wechatpy_message(channel: Channel, payload: dict[str, Any]) -> Any:
 
 def _event(message: Any, payload: dict[str, Any], common: dict[str, Any]) -> list[InboundMessage | StatusUpdate]:
     event = str(message.event or "").lower()
-    event_id = "event:" + ":".join([payload["FromUserName"], payload["CreateTime"], str(payload.get("Event"))])
+    event_id = _event_id(payload)
     interactive: dict[str, Any]
     if event in ("subscribe", "subscribe_scan"):
         # A follow opens the contact's conversation, so agents can greet them.
