@@ -19,7 +19,6 @@ from django.utils import timezone
 from frontdesk.channels.base import OutboundMessage, adapter_for
 from frontdesk.channels.models import Channel
 from frontdesk.channels.telegram.adapter import SECRET_HEADER
-from frontdesk.channels.telegram.client import request_body
 from frontdesk.channels.telegram.setup import create_telegram_channel
 from frontdesk.contacts.models import Identity
 from frontdesk.conversations import actions
@@ -372,14 +371,20 @@ def test_an_unreachable_bot_api_is_retried_without_leaking_the_token(
     assert "ConnectionFailed" in entry.last_error and BOT_TOKEN not in entry.last_error
 
 
-def test_buttons_become_an_inline_keyboard_and_replies_quote_the_customer() -> None:
+def test_buttons_become_an_inline_keyboard_and_replies_quote_the_customer(
+    conversation: Conversation, bot_api: FakeReceiver
+) -> None:
+    bot_api.then(200, sent_message(4243, "Refund?"))
     message = OutboundMessage(
         recipient="1111111",
         text="Refund?",
         reply_to="1111111:1365",
         content={"buttons": [{"id": "refund:yes", "title": "Yes"}, {"id": "refund:no", "title": "No"}]},
     )
-    assert request_body(message) == {
+    adapter_for(conversation.channel).send(conversation.channel, message)
+    [request] = bot_api.received
+    assert request.path == f"/bot{BOT_TOKEN}/sendMessage"
+    assert request.json() == {
         "chat_id": "1111111",
         "text": "Refund?",
         "reply_parameters": {"message_id": 1365, "allow_sending_without_reply": True},

@@ -6,6 +6,7 @@ uploads are read back as the multipart/form-data Telegram parses.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from email.message import Message as MimeMessage
 from email.parser import BytesParser
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.test import Client
 from pytest_httpserver import HTTPServer
 
 from frontdesk.channels.base import (
@@ -27,11 +29,15 @@ from frontdesk.channels.base import (
 )
 from frontdesk.channels.connect import ConnectionTestFailed, connector_for
 from frontdesk.channels.models import Channel
+from frontdesk.channels.telegram.adapter import SECRET_HEADER
 from frontdesk.channels.telegram.client import send_typing
 from frontdesk.channels.telegram.setup import create_telegram_channel
+from frontdesk.conversations.models import Attachment, Message
 from frontdesk.core.http_client import http_client
 from frontdesk.core.models import Workspace
 from frontdesk.pipeline.outbound import SendFailed
+from frontdesk.pipeline.tasks import download_attachments
+from tests.channels.webhooks import hook_path, process_stored_events
 from tests.fake_receiver import FakeReceiver, Received, running_receiver
 
 pytestmark = pytest.mark.django_db
@@ -298,3 +304,28 @@ def test_a_refused_token_fails_the_connection_test_without_showing_it(channel: C
         with pytest.raises(ConnectionTestFailed) as bad:
             connector.after_connect(channel, client)
     assert "An HTTPS URL must be provided" in bad.value.reason and BOT_TOKEN not in bad.value.reason
+
+
+def test_a_photo_from_a_webhook_ends_up_stored(client: Client, channel: Channel, bot_api: FakeReceiver) -> None:
+    photo = [{"file_id": "AgACAgQ-photo", "file_unique_id": "p", "width": 800, "height": 600, "file_size": 4000}]
+    chat = {"id": int(CHAT_ID), "first_name": "小明", "type": "private"}
+    user = {"id": int(CHAT_ID), "is_bot": False, "first_name": "小明"}
+    update = {
+        "update_id": 90001,
+        "message": {"message_id": 9, "from": user, "chat": chat, "date": 1763888400, "photo": photo},
+    }
+    headers = {SECRET_HEADER: channel.secrets["webhook_secret"]}
+    client.generic(
+        "POST", hook_path(channel), json.dumps(update).encode(), content_type="application/json", headers=headers
+    )
+    process_stored_events()
+    [message] = Message.in_workspace(channel.workspace_id).filter(channel=channel)
+    bot_api.then(200, {"ok": True, "result": {"file_id": "AgACAgQ-photo", "file_path": "photos/file_9.jpg"}})
+    bot_api.then(200, PNG, headers={"Content-Type": "image/png"})
+    download_attachments.call(message.pk)
+    assert [request.path for request in bot_api.received] == [
+        f"/bot{BOT_TOKEN}/getFile?file_id=AgACAgQ-photo",
+        f"/file/bot{BOT_TOKEN}/photos/file_9.jpg",
+    ]
+    [attachment] = Attachment.all_workspaces.filter(message=message)
+    assert attachment.content_type == "image/png" and attachment.file.read() == PNG

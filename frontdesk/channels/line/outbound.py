@@ -268,7 +268,7 @@ def _quick_reply(options: Any) -> dict[str, Any]:
         # With an id, the tap comes back as a postback carrying it (and shows the title in the chat);
         # without one, the customer simply sends the title as a message.
         action: PostbackAction | MessageAction = (
-            PostbackAction(label=label, data=data, display_text=title)
+            PostbackAction(label=label, data=data, display_text=title[:POSTBACK_DATA])
             if data
             else MessageAction(label=label, text=title)
         )

@@ -84,17 +84,6 @@ def reply_parameters(message: OutboundMessage) -> dict[str, Any] | None:
     return None
 
 
-def request_body(message: OutboundMessage) -> dict[str, Any]:
-    """The ``sendMessage`` parameters of a text-only reply of at most 4,096 characters."""
-    body: dict[str, Any] = {"chat_id": message.recipient, "text": message.text[:MAX_TEXT]}
-    quoted = reply_parameters(message)
-    if quoted:
-        body["reply_parameters"] = quoted
-    if message.content.get("buttons"):
-        body["reply_markup"] = inline_keyboard(message.content["buttons"])
-    return body
-
-
 def send_telegram_message(channel: Channel, message: OutboundMessage, client: HttpClient) -> SendResult:
     """Send ``message``; raises ``SendFailed`` (retryable or not) unless Telegram took every part."""
     unknown = sorted(set(message.content) - {"buttons"})
