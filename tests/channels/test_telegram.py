@@ -196,6 +196,64 @@ def test_a_document_and_a_voice_note_are_file_references_never_urls(client: Clie
     ]
 
 
+def test_video_audio_video_notes_animations_and_stickers_are_understood(client: Client, channel: Channel) -> None:
+    video = {
+        "file_id": "BAAD-video",
+        "file_unique_id": "v",
+        "width": 1280,
+        "height": 720,
+        "duration": 12,
+        "file_name": "unboxing.mp4",
+        "mime_type": "video/mp4",
+    }
+    audio = {"file_id": "CQAD-audio", "file_unique_id": "a", "duration": 180, "mime_type": "audio/mpeg"}
+    note = {"file_id": "DQAD-note", "file_unique_id": "n", "length": 240, "duration": 5}
+    animation = {"file_id": "CgAD-gif", "file_unique_id": "g", "width": 320, "height": 240, "duration": 2}
+    gif_document = {
+        "file_id": "CgAD-gif",
+        "file_unique_id": "g",
+        "file_name": "funny.gif.mp4",
+        "mime_type": "video/mp4",
+    }
+    sticker = {
+        "file_id": "CAAD-sticker",
+        "file_unique_id": "s",
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+        "emoji": "👍",
+        "set_name": "HotCherry",
+    }
+    for content in (
+        {"video": video, "caption": "看這個"},
+        {"audio": audio},
+        {"video_note": note},
+        {"animation": animation, "document": gif_document},
+        {"sticker": sticker},
+    ):
+        post_update(client, channel, update(message=telegram_message(**content)))
+    sent_video, sent_audio, sent_note, sent_gif, sent_sticker = messages(channel)
+    assert sent_video.text == "看這個"
+    assert sent_video.metadata["pending_attachments"] == [
+        {"url": "telegram-file:BAAD-video", "filename": "unboxing.mp4", "content_type": "video/mp4"}
+    ]
+    assert sent_audio.metadata["pending_attachments"] == [
+        {"url": "telegram-file:CQAD-audio", "filename": "audio.mp3", "content_type": "audio/mpeg"}
+    ]
+    assert sent_note.metadata["pending_attachments"] == [
+        {"url": "telegram-file:DQAD-note", "filename": "video-note.mp4", "content_type": "video/mp4"}
+    ]
+    assert sent_gif.metadata["pending_attachments"] == [
+        {"url": "telegram-file:CgAD-gif", "filename": "funny.gif.mp4", "content_type": "video/mp4"}
+    ]
+    assert sent_sticker.text == "👍"
+    assert sent_sticker.metadata["provider"] == {
+        "sticker": {"file_id": "CAAD-sticker", "emoji": "👍", "set_name": "HotCherry"}
+    }
+
+
 def test_a_location_and_a_venue_are_locations(client: Client, channel: Channel) -> None:
     location = {"latitude": 25.033964, "longitude": 121.564468}
     message = the_message(client, channel, update(message=telegram_message(location=location)))

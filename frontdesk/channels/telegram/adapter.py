@@ -93,6 +93,22 @@ def _attachments(message: Message) -> tuple[AttachmentRef, ...]:
                 content_type=message.voice.mime_type[:127] or "audio/ogg",
             )
         )
+    # An animation (GIF) also carries a "document" copy of itself: one attachment is enough.
+    animation = message.animation if not message.document else None
+    for media, default_name, default_type in (
+        (message.video, "video.mp4", "video/mp4"),
+        (message.audio, "audio.mp3", "audio/mpeg"),
+        (message.video_note, "video-note.mp4", "video/mp4"),
+        (animation, "animation.mp4", "video/mp4"),
+    ):
+        if media is not None:
+            items.append(
+                AttachmentRef(
+                    url=file_reference(media.file_id),
+                    filename=media.file_name[:255] or default_name,
+                    content_type=media.mime_type[:127] or default_type,
+                )
+            )
     return tuple(items)
 
 
@@ -119,6 +135,14 @@ def _contact_card(message: Message) -> dict[str, Any] | None:
     return {"name": name, "phones": [card.phone_number] if card.phone_number else [], "emails": []}
 
 
+def _provider(message: Message) -> dict[str, Any] | None:
+    provider = _sender(message, message.sender) or {}
+    if message.sticker:
+        sticker = message.sticker
+        provider["sticker"] = {"file_id": sticker.file_id, "emoji": sticker.emoji, "set_name": sticker.set_name}
+    return provider or None
+
+
 def _sent_at(message: Message) -> datetime | None:
     return datetime.fromtimestamp(message.date, tz=UTC) if message.date else None
 
@@ -129,13 +153,14 @@ def _message(message: Message) -> InboundMessage:
     return InboundMessage(
         provider_message_id=f"{chat_id}:{message.message_id}",
         contact=_contact(message, message.sender),
-        text=message.text or message.caption,
+        # A sticker shows as its emoji; which sticker it was stays in the provider data.
+        text=message.text or message.caption or (message.sticker.emoji if message.sticker else ""),
         attachments=_attachments(message),
         location=_location(message),
         contact_card=_contact_card(message),
         reply_to=f"{chat_id}:{reply.message_id}" if reply else "",
         sent_at=_sent_at(message),
-        provider=_sender(message, message.sender),
+        provider=_provider(message),
     )
 
 

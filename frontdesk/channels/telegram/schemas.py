@@ -49,6 +49,20 @@ class Voice(TelegramObject):
     mime_type: str = ""
 
 
+class MediaFile(TelegramObject):
+    """A video, audio file, round video note or animation: a file with an optional name and type."""
+
+    file_id: Annotated[str, Field(min_length=1, max_length=255)]
+    file_name: str = ""
+    mime_type: str = ""
+
+
+class Sticker(TelegramObject):
+    file_id: Annotated[str, Field(min_length=1, max_length=255)]
+    emoji: str = ""
+    set_name: str = ""
+
+
 class Location(TelegramObject):
     latitude: Annotated[float, Field(ge=-90, le=90)]
     longitude: Annotated[float, Field(ge=-180, le=180)]
@@ -90,6 +104,11 @@ class Message(TelegramObject):
     photo: list[PhotoSize] = []
     document: Document | None = None
     voice: Voice | None = None
+    video: MediaFile | None = None
+    audio: MediaFile | None = None
+    video_note: MediaFile | None = None
+    animation: MediaFile | None = None
+    sticker: Sticker | None = None
     location: Location | None = None
     venue: Venue | None = None
     contact: Contact | None = None
