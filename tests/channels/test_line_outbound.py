@@ -29,10 +29,11 @@ from frontdesk.channels.connect import ConnectionTestFailed, connector_for
 from frontdesk.channels.line.adapter import sign
 from frontdesk.channels.line.setup import create_line_channel
 from frontdesk.channels.models import Channel
-from frontdesk.conversations.models import Attachment, Message
+from frontdesk.conversations import actions
+from frontdesk.conversations.models import Attachment, Conversation, Message
 from frontdesk.core.http_client import http_client
-from frontdesk.core.models import Workspace
-from frontdesk.pipeline.outbound import SendFailed
+from frontdesk.core.models import Member, Workspace
+from frontdesk.pipeline.outbound import SendFailed, deliver
 from frontdesk.pipeline.tasks import download_attachments
 from tests.channels.webhooks import hook_path, process_stored_events
 from tests.fake_receiver import FakeReceiver, running_receiver
@@ -335,3 +336,43 @@ def test_an_image_from_a_webhook_ends_up_stored(client: Client, channel: Channel
     assert line_api.received[0].path == "/v2/bot/message/354718705033693859/content"
     [attachment] = Attachment.all_workspaces.filter(message=message)
     assert attachment.content_type == "image/png" and attachment.file.read() == PNG
+
+
+def test_an_agents_answer_to_a_fresh_message_uses_its_reply_token_and_a_later_one_is_pushed(
+    client: Client, channel: Channel, line_api: FakeReceiver, agent: Member, settings: Any
+) -> None:
+    """End to end: webhook → stored message with its reply token → agent's reply → outbox → LINE's reply API."""
+    event = {
+        "type": "message",
+        "message": {
+            "type": "text",
+            "id": "468789577898262530",
+            "quoteToken": "q3Plxr4AgKd",
+            "text": "請問可以改期嗎？",
+        },
+        "webhookEventId": "01FZ74A0TDDPYRVKNK77XKREPLY",
+        "deliveryContext": {"isRedelivery": False},
+        "timestamp": 1625665242211,
+        "source": {"type": "user", "userId": USER_ID},
+        "replyToken": REPLY_TOKEN,
+        "mode": "active",
+    }
+    body = json.dumps({"destination": "U0", "events": [event]}).encode()
+    headers = {"X-Line-Signature": sign(CHANNEL_SECRET, body)}
+    client.generic("POST", hook_path(channel), body, content_type="application/json", headers=headers)
+    process_stored_events()
+    conversation = Conversation.in_workspace(channel.workspace_id).get(channel=channel)
+
+    line_api.then(200, SENT)
+    first = actions.reply(conversation, agent, "可以，請提供訂單編號。")
+    assert deliver(first.outbox_entry.pk).result == "sent"
+    [request] = line_api.received
+    assert request.path == "/v2/bot/message/reply"
+    assert request.json()["replyToken"] == REPLY_TOKEN
+
+    # A minute later the token has expired: the next answer is pushed.
+    Message.all_workspaces.filter(kind="inbound").update(created_at=timezone.now() - timedelta(minutes=1))
+    line_api.then(200, SENT)
+    second = actions.reply(conversation, agent, "已為你改期。")
+    assert deliver(second.outbox_entry.pk).result == "sent"
+    assert line_api.received[-1].path == "/v2/bot/message/push"
