@@ -60,7 +60,7 @@ from frontdesk.pipeline.inbound import AttachmentRef, ContactRef, InboundMessage
 MEDIA_REFERENCE = "wechat-media:"
 # Requests whose timestamp is further than this from our clock are refused: in plaintext mode the
 # signature covers only the query, so an old signed query must not carry a new body.
-MAX_CLOCK_SKEW_SECONDS = 600
+MAX_CLOCK_SKEW_SECONDS = 300
 MEDIA_CONTENT_TYPES = {"image": "image/jpeg", "video": "video/mp4", "shortvideo": "video/mp4"}
 VOICE_CONTENT_TYPES = {"amr": "audio/amr", "speex": "audio/speex", "mp3": "audio/mpeg"}
 
