@@ -82,6 +82,9 @@ class Capabilities:
     outside_window_content: frozenset[str] = frozenset()
     # Keys of ``OutboundMessage.content`` this channel can send (see docs/outbound.md).
     content_kinds: frozenset[str] = frozenset()
+    # The provider's documented sending rate per account (WhatsApp 80/s per number, Telegram 30/s per bot);
+    # a channel's ``rate_limit_per_second`` setting overrides it.
+    send_rate_per_second: int | None = None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ The guarantees (RELIABILITY T-12..T-16):
 - *Order holds per conversation.* An entry waits while an older entry of the
   same conversation is unsent; other conversations go on in parallel.
 - *Channels are not flooded.* A per-channel limit (``rate_limit_per_second`` in
-  the channel's settings) kept in the shared cache; a send over it waits a moment.
+  the channel's settings, else the provider's documented rate from the
+  adapter's capabilities) kept in the shared cache; a send over it waits a moment.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from frontdesk.channels.base import (
     UnknownChannelKind,
     adapter_for,
 )
+from frontdesk.channels.models import Channel
 from frontdesk.contacts.models import Identity
 from frontdesk.conversations.models import (
     AttemptOutcome,
@@ -160,6 +162,18 @@ def due_entry_ids(now: datetime | None = None, *, limit: int = 500) -> list[int]
     return list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
 
 
+def send_rate_limit(channel: Channel) -> int:
+    """Sends per second on this channel: its own setting, else its provider's documented rate, else 20."""
+    configured = (channel.config or {}).get("rate_limit_per_second")
+    if configured:
+        return int(configured)
+    try:
+        documented = adapter_for(channel).capabilities.send_rate_per_second
+    except UnknownChannelKind:
+        documented = None
+    return documented or DEFAULT_RATE_LIMIT_PER_SECOND
+
+
 def take_rate_token(channel_id: int, limit: int, now: datetime) -> float:
     """Count one send against the channel's current one-second window; 0 if allowed, else seconds to wait."""
     window = int(now.timestamp())
@@ -209,7 +223,7 @@ def _claim(entry_id: int, now: datetime) -> _Claim | Outcome:
             DeliveryAttempt.in_workspace(entry.workspace_id).filter(entry=entry, outcome="").update(
                 outcome=AttemptOutcome.CRASHED, finished_at=now, error="the worker stopped before recording a result"
             )
-        limit = int((entry.channel.config or {}).get("rate_limit_per_second", DEFAULT_RATE_LIMIT_PER_SECOND))
+        limit = send_rate_limit(entry.channel)
         wait = take_rate_token(entry.channel_id, limit, now)
         if wait:
             # Not an attempt: the entry waits for the next window, its count untouched.

@@ -452,3 +452,26 @@ def test_a_reply_can_leave_through_another_channel_of_the_workspace(
     assert deliver(entry_of(message).pk).result == "sent"
     [request] = receiver.received
     assert request.path == "/second" and request.json()["contact"] == {"id": "second-42", "name": "陳小明"}
+
+
+def test_each_provider_is_sent_to_at_its_documented_rate_unless_the_channel_says_otherwise(
+    workspace: Workspace,
+) -> None:
+    """RELIABILITY T-15: a WhatsApp number takes 80 messages a second; in one window the 81st waits."""
+    from django.utils import timezone
+
+    from frontdesk.channels.models import ChannelKind
+    from frontdesk.pipeline.outbound import send_rate_limit, take_rate_token
+    from tests.factories import make_channel
+
+    whatsapp = make_channel(workspace, ChannelKind.WHATSAPP)
+    assert send_rate_limit(whatsapp) == 80
+    assert send_rate_limit(make_channel(workspace, ChannelKind.API)) == 20
+    assert (
+        send_rate_limit(make_channel(workspace, ChannelKind.WHATSAPP, config={"rate_limit_per_second": 1000})) == 1000
+    )
+
+    now = timezone.now().replace(microsecond=0)
+    waits = [take_rate_token(whatsapp.pk, send_rate_limit(whatsapp), now) for _ in range(100)]
+    assert waits[:80] == [0.0] * 80
+    assert all(0 < wait <= 1.2 for wait in waits[80:]), "the rest wait for the next second, none fails"

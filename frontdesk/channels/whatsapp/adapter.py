@@ -60,6 +60,8 @@ class WhatsAppAdapter:
         reply_window_hours=24,
         outside_window_content=frozenset({"template"}),
         content_kinds=frozenset({"template", "buttons", "list"}),
+        # Cloud API throughput per business phone number (higher once Meta upgrades the number).
+        send_rate_per_second=80,
     )
 
     def handshake(self, channel: Channel, request: WebhookRequest) -> HookAnswer:
