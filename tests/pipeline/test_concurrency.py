@@ -73,3 +73,37 @@ def test_concurrent_messages_of_a_new_contact_open_one_conversation() -> None:
     assert Contact.in_workspace(workspace).count() == 1
     [conversation] = Conversation.in_workspace(workspace)
     assert conversation.messages.count() == 20
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_one_whatsapp_message_replayed_100_times_at_once_is_stored_and_announced_once() -> None:
+    """RELIABILITY T-01 in WhatsApp's own wire format: one signed payload (one wamid) from 100 connections."""
+    from bench.payloads import whatsapp
+    from tests.channels.webhooks import hook_path, process_stored_events
+
+    channel = whatsapp.create_channel(make_workspace())
+    query, body, headers = whatsapp.delivery(channel.secrets, whatsapp.contact_id(1), "我的行李在哪裡？", 1)
+    path = hook_path(channel) + (f"?{query}" if query else "")
+
+    def post(_: int) -> int:
+        try:
+            response = Client().generic("POST", path, body, content_type="application/json", headers=headers)
+            return response.status_code
+        finally:
+            connections.close_all()
+
+    heard: list[str] = []
+    subscribers._subscribers["tests.concurrency"] = lambda events: heard.extend(event.type for event in events)
+    try:
+        with ThreadPoolExecutor(max_workers=100) as pool:
+            statuses = list(pool.map(post, range(100)))
+        process_stored_events()
+    finally:
+        del subscribers._subscribers["tests.concurrency"]
+    assert statuses == [200] * 100
+    workspace = channel.workspace_id
+    assert InboundEvent.in_workspace(workspace).count() == 1
+    assert Message.in_workspace(workspace).count() == 1
+    assert Contact.in_workspace(workspace).count() == 1
+    assert heard.count("message.created") == 1
