@@ -6,6 +6,7 @@ edited and tested the same way from either.
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,7 +149,8 @@ def update_channel(
                 continue
             value = cleaned[item.name]
             if item.secret:
-                if value and value != secrets.get(item.name):
+                stored = str(secrets.get(item.name) or "")
+                if value and not hmac.compare_digest(str(value).encode(), stored.encode()):
                     secrets[item.name] = value
                     changed_secrets.append(item.name)
                 continue

@@ -507,11 +507,6 @@ def test_x_crc_is_answered_with_the_consumer_secret_and_refused_without_a_token(
     assert b"response_token" not in refused.content
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="frontdesk/channels/x/adapter.py XAdapter.handshake signs any crc_token with the same key and "
-    "algorithm as deliveries, so the CRC answer for a JSON body is a valid signature for it (reported)",
-)
 def test_x_crc_answer_cannot_be_used_to_sign_a_forged_delivery(client: Client, workspace: Workspace) -> None:
     provider = BY_NAME["x"]
     channel = provider.create(workspace)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
-from frontdesk.demo import DEMO_AGENT_EMAIL, DEMO_PASSWORD
+from frontdesk.demo import DEMO_ADMIN_EMAIL, DEMO_AGENT_EMAIL, DEMO_PASSWORD
 from tests.running import free_port, frontdesk, is_healthy, product_env, wait_for
 
 pytestmark = pytest.mark.browser
@@ -63,9 +63,9 @@ def page() -> Iterator[Page]:
         browser.close()
 
 
-def sign_in(page: Page, base: str) -> None:
+def sign_in(page: Page, base: str, email: str = DEMO_AGENT_EMAIL) -> None:
     page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", DEMO_AGENT_EMAIL)
+    page.fill("input[name=login]", email)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/inbox/")
@@ -120,3 +120,38 @@ def test_agent_reads_the_inbox_in_traditional_chinese(running_product: str, page
     page.screenshot(path=str(SCREENSHOTS / "inbox-zh-hant.png"))
     page.locator("[data-testid=conversation-list] li a").first.click()
     page.screenshot(path=str(SCREENSHOTS / "conversation-zh-hant.png"))
+
+
+def test_an_admin_finds_a_channels_webhook_url_and_copies_it(running_product: str, page: Page) -> None:
+    base = running_product
+    csp_violations: list[str] = []
+    page.on(
+        "console", lambda message: csp_violations.append(message.text) if "Content Security" in message.text else None
+    )
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+    sign_in(page, base, DEMO_ADMIN_EMAIL)
+    choose_language(page, base, "en")
+    page.goto(f"{base}/inbox/")
+    page.get_by_role("link", name="Channels").click()
+    page.wait_for_url(f"{base}/settings/channels/")
+    channels = page.locator("[data-testid=channels] tbody tr")
+    assert channels.count() >= 6, "the demo workspace's channels are listed"
+    page.screenshot(path=str(SCREENSHOTS / "channels-en.png"))
+
+    page.locator("[data-testid=channels] a", has_text="WhatsApp").first.click()
+    page.wait_for_url(f"{base}/settings/channels/*/")
+    webhook_url = page.locator("[data-testid=webhook-url]").input_value()
+    assert webhook_url.startswith("http") and "/hooks/whatsapp/" in webhook_url
+    copy = page.get_by_role("button", name="Copy the webhook URL")
+    copy.click()
+    assert page.evaluate("navigator.clipboard.readText()") == webhook_url
+    assert copy.inner_text() == "Copied"
+    page.screenshot(path=str(SCREENSHOTS / "channel-en.png"), full_page=True)
+
+    choose_language(page, base, "zh-hant")
+    page.goto(f"{base}/settings/channels/")
+    assert "連接渠道" in page.locator("main").inner_text()
+    page.locator("[data-testid=channels] a", has_text="WhatsApp").first.click()
+    assert "Webhook 網址" in page.locator("main").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "channel-zh-hant.png"), full_page=True)
+    assert csp_violations == []

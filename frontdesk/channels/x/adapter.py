@@ -33,6 +33,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
@@ -58,6 +59,9 @@ from frontdesk.channels.payloads import read_json
 from frontdesk.channels.x.schemas import DirectMessageEvent, MarkReadEvent, Media, MessageData, User
 from frontdesk.conversations.models import DeliveryStatus
 from frontdesk.pipeline.inbound import AttachmentRef, ContactRef, InboundMessage, StatusUpdate
+
+# X sends a short random token; nothing with JSON's braces or quotes can be one.
+CRC_TOKEN = re.compile(r"[A-Za-z0-9+/=_-]{1,256}")
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 SIGNATURE_PREFIX = "sha256="
@@ -89,6 +93,9 @@ class XAdapter:
         token = request.query.get("crc_token", "")
         if not token:
             return HookAnswer.json(400, {"detail": "Expected a crc_token query parameter."})
+        if not CRC_TOKEN.fullmatch(token):
+            # Signing whatever we are given would sign a forged delivery body (a JSON object) with our key.
+            return HookAnswer.json(400, {"detail": "The crc_token is not a token X would send."})
         secret = _consumer_secret(channel)
         if not secret:
             return HookAnswer.json(403, {"detail": "The channel has no consumer secret."})
