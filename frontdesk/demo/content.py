@@ -1381,21 +1381,21 @@ SKYWARD = WorkspaceSpec(
             {
                 "phone_number": "+852 3900 1234",
                 "phone_number_id": "109238475610293",
-                "business_account_id": "2094857361029",
+                "waba_id": "2094857361029",
             },
-            ("access_token", "app_secret"),
+            ("access_token", "app_secret", "verify_token"),
         ),
         ChannelSpec(
             ChannelKind.LINE,
             "天翔航空 LINE 官方帳號",
             {"bot_basic_id": "@skywardair", "channel_id": "1657483920"},
-            ("channel_secret", "channel_access_token"),
+            ("channel_secret", "access_token"),
         ),
         ChannelSpec(
             ChannelKind.MESSENGER,
             "Skyward Airlines (Facebook)",
             {"page_id": "104857362910384", "page_name": "Skyward Airlines"},
-            ("page_access_token", "app_secret"),
+            ("page_access_token", "app_secret", "verify_token"),
         ),
         ChannelSpec(
             ChannelKind.EMAIL,
@@ -1412,14 +1412,19 @@ SKYWARD = WorkspaceSpec(
         ChannelSpec(
             ChannelKind.WECHAT,
             "天翔航空 微信公众号",
-            {"app_id": "wx5f8a2c9e1b3d7046", "account_name": "天翔航空"},
+            {
+                "account_type": "official_account",
+                "app_id": "wx5f8a2c9e1b3d7046",
+                "encoding_mode": "safe",
+                "account_name": "天翔航空",
+            },
             ("app_secret", "token", "encoding_aes_key"),
         ),
         ChannelSpec(
             ChannelKind.TELEGRAM,
             "@SkywardAirBot",
             {"bot_username": "SkywardAirBot"},
-            ("bot_token",),
+            ("bot_token", "webhook_secret"),
         ),
         ChannelSpec(
             ChannelKind.X,
@@ -1499,21 +1504,21 @@ HARBOUR = WorkspaceSpec(
             {
                 "phone_number": "+852 5801 2288",
                 "phone_number_id": "118273645501928",
-                "business_account_id": "3018274659102",
+                "waba_id": "3018274659102",
             },
-            ("access_token", "app_secret"),
+            ("access_token", "app_secret", "verify_token"),
         ),
         ChannelSpec(
             ChannelKind.LINE,
             "海港選物 LINE",
             {"bot_basic_id": "@harbourshop", "channel_id": "1660238471"},
-            ("channel_secret", "channel_access_token"),
+            ("channel_secret", "access_token"),
         ),
         ChannelSpec(
             ChannelKind.INSTAGRAM,
             "@harbour.shop",
-            {"instagram_account_id": "17841405822304914", "username": "harbour.shop"},
-            ("page_access_token", "app_secret"),
+            {"page_id": "107362948105736", "ig_user_id": "17841405822304914", "username": "harbour.shop"},
+            ("page_access_token", "app_secret", "verify_token"),
         ),
         ChannelSpec(
             ChannelKind.EMAIL,
@@ -1530,7 +1535,12 @@ HARBOUR = WorkspaceSpec(
         ChannelSpec(
             ChannelKind.WECHAT,
             "海港选物 微信",
-            {"app_id": "wx91c3e7a0d2f64b58", "account_name": "海港选物"},
+            {
+                "account_type": "official_account",
+                "app_id": "wx91c3e7a0d2f64b58",
+                "encoding_mode": "safe",
+                "account_name": "海港选物",
+            },
             ("app_secret", "token", "encoding_aes_key"),
         ),
     ),
