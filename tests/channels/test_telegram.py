@@ -152,7 +152,18 @@ def test_the_same_update_delivered_twenty_times_stores_one_message(client: Clien
         (b'{"update_id": ', "malformed JSON"),
         (b"[]", "the body must be one Telegram Update object"),
         (b'{"message": {}}', "the Update has no integer update_id"),
-        (b'{"update_id": 5, "message": {"message_id": 1}}', "update 5: message.chat: Field required"),
+        (
+            b'{"update_id": 5, "message": {"message_id": 1}}',
+            "update 5: message.date is missing; message.chat is missing",
+        ),
+        (
+            b'{"update_id": 6, "message": {"message_id": 1, "date": 1, "chat": {"id": "me", "type": "private"}}}',
+            "update 6: message.chat.id should be an integer",
+        ),
+        (
+            b'{"update_id": 7, "callback_query": {"id": "", "chat_instance": "-5", "data": "yes"}}',
+            "update 7: callback_query.id should be 1 to 255 characters; callback_query.from is missing",
+        ),
     ],
 )
 def test_a_malformed_update_gets_a_400_naming_the_problem(

@@ -27,16 +27,18 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from telegram.constants import ChatAction, InlineKeyboardButtonLimit, InlineKeyboardMarkupLimit, MessageLimit
+
 from frontdesk.channels.base import OutboundAttachment, OutboundMessage, SendResult
 from frontdesk.channels.models import Channel
 from frontdesk.channels.telegram.setup import BOT_API_BASE_URL
 from frontdesk.core.http_client import BlockedDestination, HttpClient, HttpClientError, Response
 from frontdesk.pipeline.outbound import SendFailed
 
-MAX_TEXT = 4096
-MAX_CAPTION = 1024
-MAX_BUTTONS = 100
-CALLBACK_DATA_BYTES = 64
+MAX_TEXT = int(MessageLimit.MAX_TEXT_LENGTH)
+MAX_CAPTION = int(MessageLimit.CAPTION_LENGTH)
+MAX_BUTTONS = int(InlineKeyboardMarkupLimit.TOTAL_BUTTON_NUMBER)
+CALLBACK_DATA_BYTES = int(InlineKeyboardButtonLimit.MAX_CALLBACK_DATA)
 # Bot API upload limits: photos 10 MB, other files 50 MB.
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
@@ -121,7 +123,7 @@ def send_telegram_message(channel: Channel, message: OutboundMessage, client: Ht
 
 def send_typing(channel: Channel, recipient: str, client: HttpClient) -> None:
     """Show "typing…" in the customer's chat (for 5 seconds or until our next message); raises ``SendFailed``."""
-    _Api(channel, client).call_json("sendChatAction", {"chat_id": recipient, "action": "typing"})
+    _Api(channel, client).call_json("sendChatAction", {"chat_id": recipient, "action": str(ChatAction.TYPING)})
 
 
 def _decorate(body: dict[str, Any], quoted: dict[str, Any] | None, keyboard: dict[str, Any] | None) -> None:
