@@ -148,19 +148,11 @@ class Graph:
             headers["Content-Type"] = "application/json"
             body = json.dumps(document, ensure_ascii=False).encode()
         response = self.client.request(method, self.url(path, params), content=body, headers=headers)
-        parsed = _document(response)
+        parsed = response.json_object()
         error = parsed.get("error")
         if response.is_success and not isinstance(error, dict):
             return parsed
         raise _graph_error(response, error if isinstance(error, dict) else {})
-
-
-def _document(response: Response) -> dict[str, Any]:
-    try:
-        document = response.json()
-    except ValueError:
-        return {}
-    return document if isinstance(document, dict) else {}
 
 
 def _graph_error(response: Response, error: dict[str, Any]) -> GraphError:
@@ -184,9 +176,9 @@ def _int(value: Any) -> int:
 
 def _retry_after(response: Response) -> timedelta | None:
     """The longest ``estimated_time_to_regain_access`` (minutes) of Graph's usage headers, or Retry-After."""
-    value = response.headers.get("retry-after", "").strip()
-    if value.isdigit():
-        return timedelta(seconds=int(value))
+    asked = response.retry_after()
+    if asked is not None:
+        return asked
     minutes = 0
     for header in USAGE_HEADERS:
         try:

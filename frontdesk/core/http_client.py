@@ -26,6 +26,8 @@ import socket
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -79,6 +81,29 @@ class Response:
 
     def json(self) -> Any:
         return json.loads(self.content)
+
+    def json_object(self) -> dict[str, Any]:
+        """The body as a JSON object, or ``{}`` when it is not one (an HTML error page, a list, nothing)."""
+        try:
+            document = self.json()
+        except ValueError:
+            return {}
+        return document if isinstance(document, dict) else {}
+
+    def retry_after(self) -> timedelta | None:
+        """The wait a ``Retry-After`` header asks for (seconds or an HTTP date), or ``None``."""
+        value = self.headers.get("retry-after", "").strip()
+        if not value:
+            return None
+        if value.isdigit():
+            return timedelta(seconds=int(value))
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max(when - datetime.now(UTC), timedelta(0))
 
     @property
     def is_success(self) -> bool:

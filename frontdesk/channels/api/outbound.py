@@ -18,8 +18,6 @@ message with the receiver's ``error``/``detail``/``message`` text as the reason.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 
 from frontdesk.channels.api.adapter import sign
 from frontdesk.channels.base import OutboundMessage, SendResult
@@ -76,7 +74,7 @@ def send_api_message(
         return SendResult(provider_message_id=_provider_id(response))
     reason = f"HTTP {response.status_code}: {_reason(response)}".rstrip(": ")
     if response.status_code == 429 or response.status_code >= 500:
-        raise SendFailed(reason, retryable=True, http_status=response.status_code, retry_after=_retry_after(response))
+        raise SendFailed(reason, retryable=True, http_status=response.status_code, retry_after=response.retry_after())
     if 300 <= response.status_code < 400:
         reason = f"HTTP {response.status_code}: redirects are not followed; set the final URL as the callback URL"
     raise SendFailed(reason, retryable=False, http_status=response.status_code)
@@ -101,18 +99,3 @@ def _reason(response: Response) -> str:
             if isinstance(document.get(key), str) and document[key]:
                 return str(document[key])[:REASON_LENGTH]
     return " ".join(response.text.split())[:REASON_LENGTH]
-
-
-def _retry_after(response: Response) -> timedelta | None:
-    value = response.headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return timedelta(seconds=int(value))
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(when - datetime.now(UTC), timedelta(0))

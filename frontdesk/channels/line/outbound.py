@@ -158,7 +158,7 @@ def _post(
         raise SendFailed(f"LINE API address refused: {error}", retryable=False) from error
     except HttpClientError as error:
         raise SendFailed(f"{type(error).__name__}: {error}", retryable=True) from error
-    return response, _document(response)
+    return response, response.json_object()
 
 
 def _failure(response: Response, document: dict[str, Any]) -> SendFailed:
@@ -173,7 +173,7 @@ def _failure(response: Response, document: dict[str, Any]) -> SendFailed:
                 http_status=status,
                 code="quota",
             )
-        return SendFailed(reason, retryable=True, http_status=status, retry_after=_retry_after(response))
+        return SendFailed(reason, retryable=True, http_status=status, retry_after=response.retry_after())
     if status >= 500:
         return SendFailed(reason, retryable=True, http_status=status)
     if status == 401:
@@ -277,14 +277,6 @@ def _quick_reply(options: Any) -> dict[str, Any]:
     return built
 
 
-def _document(response: Response) -> dict[str, Any]:
-    try:
-        document = response.json()
-    except ValueError:
-        return {}
-    return document if isinstance(document, dict) else {}
-
-
 def _sent_message_id(document: dict[str, Any]) -> str:
     sent = document.get("sentMessages")
     if isinstance(sent, list) and sent and isinstance(sent[0], dict):
@@ -304,8 +296,3 @@ def _reason(response: Response, document: dict[str, Any]) -> str:
         if isinstance(item, dict)
     ]
     return (message + (" (" + "; ".join(details) + ")" if details else ""))[:REASON_LENGTH]
-
-
-def _retry_after(response: Response) -> timedelta | None:
-    value = response.headers.get("retry-after", "").strip()
-    return timedelta(seconds=int(value)) if value.isdigit() else None

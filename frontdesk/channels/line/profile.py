@@ -11,13 +11,12 @@ is how tests stand in), never from wherever an answer points.
 from __future__ import annotations
 
 import re
-from typing import Any
 from urllib.parse import urlsplit
 
 from frontdesk.channels.base import FetchedMedia, MediaUnavailable, Profile
 from frontdesk.channels.line.setup import API_BASE_URL
 from frontdesk.channels.models import Channel
-from frontdesk.core.http_client import HttpClient, HttpClientError, Response
+from frontdesk.core.http_client import HttpClient, HttpClientError
 
 # User, group and room ids: a letter and 32 hex digits.
 LINE_ID = re.compile(r"[UCR][0-9a-f]{32}")
@@ -45,7 +44,7 @@ def fetch_profile(channel: Channel, external_id: str, client: HttpClient) -> Pro
         # 404: not a friend (any more), or they did not consent to sharing their profile.
         retryable = response.status_code == 429 or response.status_code >= 500
         raise MediaUnavailable(f"LINE said {response.status_code}", retryable=retryable)
-    document = _document(response)
+    document = response.json_object()
     name = str(document.get(name_key) or "")[:200]
     return Profile(name=name, avatar=_picture(str(document.get("pictureUrl") or ""), base, client))
 
@@ -66,11 +65,3 @@ def _picture(url: str, base: str, client: HttpClient) -> FetchedMedia | None:
     if not response.is_success:
         return None
     return FetchedMedia(content=response.content, content_type=response.headers.get("content-type", ""))
-
-
-def _document(response: Response) -> dict[str, Any]:
-    try:
-        document = response.json()
-    except ValueError:
-        return {}
-    return document if isinstance(document, dict) else {}

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from frontdesk.channels.connect import ConnectionTestFailed, Connector, CredentialField
 from frontdesk.channels.models import Channel, ChannelKind
-from frontdesk.core.http_client import HttpClientError, Response
+from frontdesk.core.http_client import HttpClientError
 
 if TYPE_CHECKING:
     from frontdesk.core.http_client import HttpClient
@@ -79,21 +79,13 @@ def _call(
         response = client.request(method, base + path, content=content, headers=headers)
     except HttpClientError as error:
         raise ConnectionTestFailed(f"LINE could not be reached: {error}") from error
-    document = _document(response)
+    document = response.json_object()
     if response.status_code == 401:
         raise ConnectionTestFailed(str(_("LINE refused the channel access token.")))
     if not response.is_success:
         message = str(document.get("message") or " ".join(response.text.split())[:200])
         raise ConnectionTestFailed(f"LINE said {response.status_code}: {message}")
     return document
-
-
-def _document(response: Response) -> dict[str, Any]:
-    try:
-        document = response.json()
-    except ValueError:
-        return {}
-    return document if isinstance(document, dict) else {}
 
 
 CONNECTOR = Connector(

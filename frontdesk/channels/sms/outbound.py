@@ -19,7 +19,6 @@ says what they mean (``CODES``). Delivery failures after acceptance (30003,
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -123,7 +122,7 @@ def send_message(channel: Channel, message: OutboundMessage, idempotency_key: st
         raise SendFailed(f"Twilio API address refused: {error}", retryable=False) from error
     except HttpClientError as error:
         raise SendFailed(f"{type(error).__name__}: {error}", retryable=True) from error
-    document = _document(response)
+    document = response.json_object()
     if response.is_success:
         sid = str(document.get("sid") or "")[:255]
         details: dict[str, Any] = {}
@@ -145,21 +144,13 @@ def _failure(response: Response, document: dict[str, Any]) -> SendFailed:
     known = CODES.get(code) if isinstance(code, int) else None
     if known is not None:
         retryable, failure = known
-        retry_after = _retry_after(response) if retryable else None
+        retry_after = response.retry_after() if retryable else None
         return SendFailed(reason, retryable=retryable, http_status=status, retry_after=retry_after, code=failure)
     if status == 429 or status >= 500:
-        return SendFailed(reason, retryable=True, http_status=status, retry_after=_retry_after(response))
+        return SendFailed(reason, retryable=True, http_status=status, retry_after=response.retry_after())
     if status == 401:
         return SendFailed(reason, retryable=False, http_status=status, code="credentials")
     return SendFailed(reason, retryable=False, http_status=status)
-
-
-def _document(response: Response) -> dict[str, Any]:
-    try:
-        document = response.json()
-    except ValueError:
-        return {}
-    return document if isinstance(document, dict) else {}
 
 
 def _message(response: Response, document: dict[str, Any]) -> str:
@@ -167,8 +158,3 @@ def _message(response: Response, document: dict[str, Any]) -> str:
     if isinstance(message, str) and message:
         return message[:REASON_LENGTH]
     return " ".join(response.text.split())[:REASON_LENGTH]
-
-
-def _retry_after(response: Response) -> timedelta | None:
-    value = response.headers.get("retry-after", "").strip()
-    return timedelta(seconds=int(value)) if value.isdigit() else None

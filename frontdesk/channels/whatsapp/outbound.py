@@ -24,7 +24,6 @@ documents as transient are retried.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
 from pywa import errors as wa_errors
@@ -285,7 +284,7 @@ def failure(response: Response) -> SendFailed:
     error: wa_errors.WhatsAppError | None = None
     if isinstance(raw.get("code"), int) and isinstance(raw.get("message"), str):
         error = wa_errors.WhatsAppError.from_dict(raw)
-    retry_after = _retry_after(response)
+    retry_after = response.retry_after()
     if error is not None and (
         isinstance(error, wa_errors.ThrottlingError) and not isinstance(error, wa_errors.SpamRateLimitHit)
     ):
@@ -307,8 +306,3 @@ def _code(error: wa_errors.WhatsAppError | None, status: int) -> str:
         if isinstance(error, wa_errors.AuthorizationError) or error.code == 190:
             return "credentials"
     return "credentials" if status == 401 else ""
-
-
-def _retry_after(response: Response) -> timedelta | None:
-    value = response.headers.get("retry-after", "").strip()
-    return timedelta(seconds=int(value)) if value.isdigit() else None

@@ -77,7 +77,7 @@ def send_direct_message(channel: Channel, message: OutboundMessage, client: Http
         document["attachments"] = [{"media_id": _upload(channel, credentials, attachment, client)}]
     url = f"{api_base_url(channel)}/2/dm_conversations/with/{message.recipient}/messages"
     response = _post_json(credentials, url, document, client)
-    data = _document(response).get("data")
+    data = response.json_object().get("data")
     if response.is_success and isinstance(data, dict):
         return SendResult(provider_message_id=str(data.get("dm_event_id") or "")[:255])
     raise _refusal(response)
@@ -124,7 +124,7 @@ def _post_json(credentials: Credentials, url: str, document: dict[str, Any], cli
 def _refusal(response: Response, what: str = "") -> SendFailed:
     """The ``SendFailed`` an unsuccessful answer of X means."""
     status = response.status_code
-    reason = f"{what}HTTP {status}: {_reason(response, _document(response))}".rstrip(": ")
+    reason = f"{what}HTTP {status}: {_reason(response, response.json_object())}".rstrip(": ")
     if status == 429:
         return SendFailed(reason, retryable=True, http_status=status, retry_after=_retry_after(response))
     if status >= 500:
@@ -140,14 +140,6 @@ def _refusal(response: Response, what: str = "") -> SendFailed:
     if status == 413:
         return SendFailed(reason, retryable=False, http_status=status, code="too_large")
     return SendFailed(reason, retryable=False, http_status=status)
-
-
-def _document(response: Response) -> dict[str, Any]:
-    try:
-        document = response.json()
-    except ValueError:
-        return {}
-    return document if isinstance(document, dict) else {}
 
 
 def _reason(response: Response, document: dict[str, Any]) -> str:
@@ -172,5 +164,4 @@ def _retry_after(response: Response) -> timedelta | None:
         value = value.strip()
         if value.isdigit():
             return timedelta(seconds=max(int(value) - int(time.time()), 1))
-    value = headers.get("retry-after", "").strip()
-    return timedelta(seconds=int(value)) if value.isdigit() else None
+    return response.retry_after()
