@@ -466,6 +466,7 @@ def test_each_provider_is_sent_to_at_its_documented_rate_unless_the_channel_says
 
     whatsapp = make_channel(workspace, ChannelKind.WHATSAPP)
     assert send_rate_limit(whatsapp) == 80
+    assert send_rate_limit(make_channel(workspace, ChannelKind.TELEGRAM)) == 30
     assert send_rate_limit(make_channel(workspace, ChannelKind.API)) == 20
     assert (
         send_rate_limit(make_channel(workspace, ChannelKind.WHATSAPP, config={"rate_limit_per_second": 1000})) == 1000

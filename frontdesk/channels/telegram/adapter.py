@@ -203,6 +203,8 @@ class TelegramAdapter:
         # frontdesk.channels.telegram.client.send_typing
         typing_indicator=True,
         content_kinds=frozenset({"buttons"}),
+        # Telegram's bot FAQ: about 30 messages a second across chats (one a second per chat).
+        send_rate_per_second=30,
     )
 
     def verify(self, channel: Channel, request: WebhookRequest) -> None:
