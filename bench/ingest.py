@@ -121,6 +121,10 @@ print(json.dumps({"rows_per_s": round(count / elapsed)}))
 """
 
 
+# After the last send, how long a probe message may take to become readable before the run is called failed.
+PROBE_TIMEOUT_SECONDS = 300
+
+
 def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
     return round(ordered[min(len(ordered) - 1, int(fraction * len(ordered)))], 1)
@@ -327,7 +331,12 @@ async def _load(args: argparse.Namespace, world: dict[str, Any], base: str, env:
         """Polls the API for each probe message not yet readable, oldest first, on its own connection."""
         connection = Connection(host, int(port))
         auth = {"Authorization": f"Bearer {world['token']}"}
+        deadline: float | None = None
         while sending or pending:
+            if not sending:
+                deadline = deadline or time.perf_counter() + PROBE_TIMEOUT_SECONDS
+                if time.perf_counter() > deadline:
+                    raise SystemExit(f"{len(pending)} probe messages never became readable: is their contact id right?")
             for probe, (text, started) in sorted(pending.items(), key=lambda item: item[1][1]):
                 path = f"/api/v1/conversations/{world['conversations'][probe]}/messages"
                 status, answer = await connection.request("GET", path, headers=auth)

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 from typing import TYPE_CHECKING
 
@@ -25,7 +26,14 @@ def create_channel(workspace: Workspace) -> Channel:
 
 def _user_id(contact: str) -> str:
     # LINE user ids are "U" and 32 hex digits; the same contact always gets the same one.
+    if re.fullmatch(r"U[0-9a-f]{32}", contact):
+        return contact
     return "U" + hashlib.sha256(contact.encode()).hexdigest()[:32]
+
+
+def contact_id(number: int) -> str:
+    """The LINE user id of the bench's ``number``-th customer."""
+    return _user_id(f"contact-{number}")
 
 
 def delivery(secrets: dict[str, str], contact: str, text: str, sequence: int) -> tuple[str, bytes, dict[str, str]]:

@@ -20,6 +20,11 @@ def create_channel(workspace: Workspace) -> Channel:
     return create_telegram_channel(workspace, "Telegram (bench)", BOT_TOKEN)
 
 
+def contact_id(number: int) -> str:
+    """The private chat id (the user's id) of the bench's ``number``-th customer."""
+    return str(700_000_000 + number)
+
+
 def _chat_id(contact: str) -> int:
     # Private chat ids are the user's positive integer id; the same contact always gets the same one.
     return int(contact) if contact.isdigit() else int(hashlib.sha256(contact.encode()).hexdigest()[:12], 16)
