@@ -25,7 +25,13 @@ from frontdesk.channels.base import MediaUnavailable, profile_fetcher_for
 from frontdesk.channels.models import Channel
 from frontdesk.contacts.models import Contact, Identity
 from frontdesk.conversations.attachments import detect_content_type
-from frontdesk.core.http_client import BlockedDestination, HttpClientError, ResponseTooLarge, http_client
+from frontdesk.core.http_client import (
+    BlockedDestination,
+    HttpClient,
+    HttpClientError,
+    ResponseTooLarge,
+    http_client,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +55,18 @@ def queue_profile_fetches(channel: Channel, identity_ids: Iterable[int]) -> None
         return
     from frontdesk.pipeline.tasks import enqueue_profile_fetch
 
-    for identity_id in identity_ids:
-        enqueue_profile_fetch(identity_id)
+    ids = list(identity_ids)
+    if ids:
+        enqueue_profile_fetch(ids)
 
 
-def fetch_profile(identity_id: int) -> ProfileOutcome:
+def fetch_profiles(identity_ids: Iterable[int]) -> dict[int, ProfileOutcome]:
+    """Fetch each identity's profile, through one client; what happened to each."""
+    with http_client(max_response_bytes=settings.FRONTDESK_MAX_ATTACHMENT_BYTES) as client:
+        return {identity_id: fetch_profile(identity_id, client) for identity_id in identity_ids}
+
+
+def fetch_profile(identity_id: int, client: HttpClient) -> ProfileOutcome:
     identity = Identity.all_workspaces.select_related("channel", "contact").filter(pk=identity_id).first()
     if identity is None or identity.profile_fetched_at is not None:
         return ProfileOutcome("not_needed")
@@ -62,8 +75,7 @@ def fetch_profile(identity_id: int) -> ProfileOutcome:
         Identity.all_workspaces.filter(pk=identity.pk).update(profile_fetched_at=timezone.now())
         return ProfileOutcome("not_needed")
     try:
-        with http_client(max_response_bytes=settings.FRONTDESK_MAX_ATTACHMENT_BYTES) as client:
-            profile = fetcher(identity.channel, identity.external_id, client)
+        profile = fetcher(identity.channel, identity.external_id, client)
     except MediaUnavailable as error:
         return _failed(identity, error.detail, retryable=error.retryable)
     except (BlockedDestination, ResponseTooLarge) as error:

@@ -4,6 +4,7 @@ profile fetches."""
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -68,27 +69,34 @@ def enqueue_download(message_id: int, when: datetime | None = None) -> None:
 
 
 @task(queue_name="default")
-def fetch_identity_profile(identity_id: int) -> str:
-    """Fetch a new identity's name and picture from its channel; asks again later after a transient failure."""
-    outcome = profiles.fetch_profile(identity_id)
-    if outcome.result == "retry":
-        enqueue_profile_fetch(identity_id, timezone.now() + DOWNLOAD_RETRY_DELAY)
-    return f"{outcome.result} {outcome.detail}".strip()
+def fetch_identity_profiles(identity_ids: list[int]) -> str:
+    """Fetch new identities' names and pictures from their channel; asks again later after a transient failure.
+
+    One task per inbound batch, not per customer: a burst of first-time
+    customers costs one queued job, not a hundred.
+    """
+    outcomes = profiles.fetch_profiles(identity_ids)
+    retry = [identity_id for identity_id, outcome in outcomes.items() if outcome.result == "retry"]
+    if retry:
+        enqueue_profile_fetch(retry, timezone.now() + DOWNLOAD_RETRY_DELAY)
+    counts = Counter(outcome.result for outcome in outcomes.values())
+    return ", ".join(f"{result} {count}" for result, count in sorted(counts.items()))
 
 
-def enqueue_profile_fetch(identity_id: int, when: datetime | None = None) -> None:
-    """Queue the profile fetch of an identity (at ``when`` if the backend can defer), after commit."""
+def enqueue_profile_fetch(identity_ids: list[int], when: datetime | None = None) -> None:
+    """Queue the profile fetch of identities (at ``when`` if the backend can defer), after commit."""
+    ids = list(identity_ids)
     transaction.on_commit(
-        lambda: _enqueue(fetch_identity_profile, identity_id, when, f"the profile fetch of identity {identity_id}")
+        lambda: _enqueue(fetch_identity_profiles, ids, when, f"the profile fetch of identities {ids}")
     )
 
 
-def _enqueue(job: Task[[int], Any], object_id: int, when: datetime | None, what: str) -> None:
-    """Queue ``job`` for one object, at ``when`` if the backend can defer; a failure is logged, never raised."""
+def _enqueue(job: Task[..., Any], argument: int | list[int], when: datetime | None, what: str) -> None:
+    """Queue ``job`` for its object(s), at ``when`` if the backend can defer; a failure is logged, never raised."""
     try:
         if when is not None and default_task_backend.supports_defer:
-            job.using(run_after=when).enqueue(object_id)
+            job.using(run_after=when).enqueue(argument)
         else:
-            job.enqueue(object_id)
+            job.enqueue(argument)
     except Exception:
         logger.exception("Could not enqueue %s", what)

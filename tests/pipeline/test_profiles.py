@@ -16,7 +16,7 @@ from frontdesk.channels.models import Channel
 from frontdesk.contacts.models import Identity
 from frontdesk.core.models import Member, Workspace
 from frontdesk.pipeline.profiles import MAX_ATTEMPTS
-from frontdesk.pipeline.tasks import fetch_identity_profile
+from frontdesk.pipeline.tasks import fetch_identity_profiles
 from tests.channels.webhooks import deliver, hook_path, message_event, process_stored_events
 from tests.factories import PASSWORD, make_member, make_workspace
 from tests.fake_receiver import FakeReceiver, running_receiver
@@ -58,8 +58,9 @@ def customer_writes(client: Client, channel: Channel, number: int) -> None:
     process_stored_events()
 
 
-def queued_profile_fetches() -> list[int]:
-    rows = DBTaskResult.objects.filter(task_path=fetch_identity_profile.module_path).order_by("enqueued_at")
+def queued_profile_fetches() -> list[list[int]]:
+    """The identity ids of each queued profile-fetch task."""
+    rows = DBTaskResult.objects.filter(task_path=fetch_identity_profiles.module_path).order_by("enqueued_at")
     return [row.args_kwargs["args"][0] for row in rows]
 
 
@@ -75,10 +76,10 @@ def test_a_new_customers_name_and_picture_are_fetched_once(
         customer_writes(client, channel, 1)
         customer_writes(client, channel, 2)
     identity = Identity.all_workspaces.get(channel=channel, external_id=USER_ID)
-    assert queued_profile_fetches() == [identity.pk], "one fetch for the new identity, none for its second message"
+    assert queued_profile_fetches() == [[identity.pk]], "one fetch for the new identity, none for its second message"
 
     profile_answer(line_api)
-    assert fetch_identity_profile.call(identity.pk) == "fetched"
+    assert fetch_identity_profiles.call([identity.pk]) == "fetched 1"
 
     assert [request.path for request in line_api.received] == [f"/v2/bot/profile/{USER_ID}", "/picture/abc"]
     assert line_api.received[0].headers["Authorization"] == "Bearer line-access-token"
@@ -88,7 +89,7 @@ def test_a_new_customers_name_and_picture_are_fetched_once(
     assert identity.avatar.read() == PNG
     assert identity.profile_fetched_at is not None
 
-    assert fetch_identity_profile.call(identity.pk) == "not_needed"
+    assert fetch_identity_profiles.call([identity.pk]) == "not_needed 1"
     assert len(line_api.received) == 2, "never asked twice"
 
 
@@ -96,7 +97,7 @@ def test_a_picture_that_is_not_an_image_is_not_kept(client: Client, channel: Cha
     customer_writes(client, channel, 1)
     identity = Identity.all_workspaces.get(channel=channel)
     profile_answer(line_api, picture=b"<html><script>alert(1)</script></html>")
-    fetch_identity_profile.call(identity.pk)
+    fetch_identity_profiles.call([identity.pk])
     identity.refresh_from_db()
     assert identity.display_name == "陳大文"
     assert not identity.avatar
@@ -110,9 +111,9 @@ def test_a_provider_outage_is_tried_again_then_given_up(
     identity = Identity.all_workspaces.get(channel=channel)
     line_api.then(503, {"message": "busy"}, times=MAX_ATTEMPTS)
     with django_capture_on_commit_callbacks(execute=True):
-        outcomes = [fetch_identity_profile.call(identity.pk).split()[0] for _ in range(MAX_ATTEMPTS)]
-    assert outcomes == ["retry"] * (MAX_ATTEMPTS - 1) + ["gave_up"]
-    assert len(queued_profile_fetches()) == 1 + (MAX_ATTEMPTS - 1), "each retry queued once more"
+        outcomes = [fetch_identity_profiles.call([identity.pk]) for _ in range(MAX_ATTEMPTS)]
+    assert outcomes == ["retry 1"] * (MAX_ATTEMPTS - 1) + ["gave_up 1"]
+    assert queued_profile_fetches() == [[identity.pk]] * MAX_ATTEMPTS, "the first fetch, then each retry once"
     identity.refresh_from_db()
     assert identity.profile_fetched_at is not None and not identity.display_name
 
@@ -135,7 +136,7 @@ def test_the_picture_is_shown_only_to_members_of_the_workspace(
     customer_writes(client, channel, 1)
     identity = Identity.all_workspaces.get(channel=channel)
     profile_answer(line_api)
-    fetch_identity_profile.call(identity.pk)
+    fetch_identity_profiles.call([identity.pk])
     path = f"/inbox/identities/{identity.pk}/avatar/"
 
     client.login(email=agent.user.email, password=PASSWORD)
