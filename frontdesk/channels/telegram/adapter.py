@@ -36,7 +36,7 @@ from frontdesk.channels.base import (
 )
 from frontdesk.channels.models import Channel, ChannelKind
 from frontdesk.channels.payloads import read_json
-from frontdesk.channels.telegram.updates import read_update
+from frontdesk.channels.telegram.updates import check_update, read_update
 from frontdesk.pipeline.inbound import AttachmentRef, ContactRef, InboundMessage, StatusUpdate
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name, not a secret)
@@ -224,7 +224,7 @@ class TelegramAdapter:
         update_id = document.get("update_id")
         if not isinstance(update_id, int) or isinstance(update_id, bool):
             raise PayloadInvalid("the Update has no integer update_id")
-        read_update(document)
+        check_update(document)
         return Delivery(events=[RawEvent(provider_event_id=str(update_id), payload=document)])
 
     def parse(self, channel: Channel, payload: dict[str, Any]) -> list[InboundMessage | StatusUpdate]:

@@ -42,6 +42,20 @@ JSON_TYPES: dict[Any, tuple[str, tuple[type, ...]]] = {
 COORDINATE_LIMITS = {"latitude": 90, "longitude": 180}
 
 
+def check_update(document: dict[str, Any]) -> dict[str, Any]:
+    """The parts of ``document`` Frontdesk reads, checked; raises ``PayloadInvalid`` naming what is wrong.
+
+    The webhook's acknowledgement needs only this (a refusal names the
+    problem); building the library's objects is left to the worker.
+    """
+    update_id = document["update_id"]
+    readable = {key: document[key] for key in ("update_id", *READ_KINDS) if key in document}
+    problems = list(_object_problems(Update, readable, ""))
+    if problems:
+        raise PayloadInvalid(f"update {update_id}: {'; '.join(problems[:MAX_PROBLEMS])}")
+    return readable
+
+
 def read_update(document: dict[str, Any]) -> Any:
     """``document`` as a ``telegram.Update``; raises ``PayloadInvalid`` naming what is missing or wrong.
 
@@ -49,10 +63,7 @@ def read_update(document: dict[str, Any]) -> Any:
     does not read are left out of the result.
     """
     update_id = document["update_id"]
-    readable = {key: document[key] for key in ("update_id", *READ_KINDS) if key in document}
-    problems = list(_object_problems(Update, readable, ""))
-    if problems:
-        raise PayloadInvalid(f"update {update_id}: {'; '.join(problems[:MAX_PROBLEMS])}")
+    readable = check_update(document)
     try:
         return Update.de_json(readable, None)
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
