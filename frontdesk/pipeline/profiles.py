@@ -61,15 +61,28 @@ def queue_profile_fetches(channel: Channel, identity_ids: Iterable[int]) -> None
 
 
 def fetch_profiles(identity_ids: Iterable[int]) -> dict[int, ProfileOutcome]:
-    """Fetch each identity's profile, through one client; what happened to each."""
+    """Fetch each identity's profile, through one client; what happened to each.
+
+    The identities are read in one query and each channel once (its
+    credentials are decrypted once per batch, not once per customer).
+    """
+    ids = list(identity_ids)
+    identities = {identity.pk: identity for identity in Identity.all_workspaces.filter(pk__in=ids)}
+    channels = Channel.all_workspaces.in_bulk({identity.channel_id for identity in identities.values()})
+    outcomes: dict[int, ProfileOutcome] = {}
     with http_client(max_response_bytes=settings.FRONTDESK_MAX_ATTACHMENT_BYTES) as client:
-        return {identity_id: fetch_profile(identity_id, client) for identity_id in identity_ids}
+        for identity_id in ids:
+            identity = identities.get(identity_id)
+            if identity is None or identity.profile_fetched_at is not None:
+                outcomes[identity_id] = ProfileOutcome("not_needed")
+                continue
+            identity.channel = channels[identity.channel_id]
+            outcomes[identity_id] = fetch_profile(identity, client)
+    return outcomes
 
 
-def fetch_profile(identity_id: int, client: HttpClient) -> ProfileOutcome:
-    identity = Identity.all_workspaces.select_related("channel", "contact").filter(pk=identity_id).first()
-    if identity is None or identity.profile_fetched_at is not None:
-        return ProfileOutcome("not_needed")
+def fetch_profile(identity: Identity, client: HttpClient) -> ProfileOutcome:
+    """Ask the identity's channel for its profile and keep what came; the caller skips identities already done."""
     fetcher = profile_fetcher_for(identity.channel)
     if fetcher is None:
         Identity.all_workspaces.filter(pk=identity.pk).update(profile_fetched_at=timezone.now())
