@@ -1,0 +1,1 @@
+"""Email channel: reading inbound mail (parsing and reply trimming)."""
