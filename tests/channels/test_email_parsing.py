@@ -1,6 +1,13 @@
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
 import pytest
+from django.core.management import CommandError, call_command
 
 from frontdesk.channels.email.parsing import parse_email
 from tests.channels import mails
@@ -196,3 +203,49 @@ def test_normal_mail_is_not_marked_automatic() -> None:
     parsed = parse_email(mails.text_mail("Where is my order?", "utf-8", **{"Auto-Submitted": "no"}))
 
     assert not parsed.auto_submitted and not parsed.bounce
+
+
+def _write_mails(folder: Path) -> list[Path]:
+    first = folder / "a.eml"
+    first.write_bytes(mails.reply_mail(REPLIES["gmail_zh_hant"]))
+    second = folder / "b.eml"
+    second.write_bytes(mails.mail_with_image_and_attachment(b"%PDF-1.4 invoice"))
+    return [first, second]
+
+
+def test_command_prints_one_json_line_per_file(tmp_path: Path) -> None:
+    out = StringIO()
+    call_command("email_parse", *map(str, _write_mails(tmp_path)), stdout=out)
+
+    first, second = (json.loads(line) for line in out.getvalue().splitlines())
+    assert first["from"] == {"name": "陳大文", "address": "chan@example.hk"}
+    assert first["reply_text"] == NEW and first["date"] == "2026-11-02T10:00:00+08:00"
+    assert first["auto_submitted"] is False
+    assert second["attachments"] == [{"filename": "invoice.pdf", "content_type": "application/pdf", "size": 16}]
+
+
+def test_command_reports_an_unreadable_file_and_still_prints_the_others(tmp_path: Path) -> None:
+    out = StringIO()
+    missing = str(tmp_path / "missing.eml")
+    with pytest.raises(CommandError) as raised:
+        call_command("email_parse", missing, str(_write_mails(tmp_path)[0]), stdout=out)
+
+    assert raised.value.returncode == 1
+    error, parsed = (json.loads(line) for line in out.getvalue().splitlines())
+    assert error["file"] == missing and error["error"]
+    assert parsed["reply_text"] == NEW
+
+
+def test_console_script_prints_json_lines_and_exits_1_on_an_unreadable_file(tmp_path: Path) -> None:
+    frontdesk = Path(sys.executable).parent / "frontdesk"
+    files = [str(path) for path in _write_mails(tmp_path)]
+
+    good = subprocess.run([frontdesk, "email-parse", *files], capture_output=True, text=True, check=False)
+    missing = str(tmp_path / "nope.eml")
+    bad = subprocess.run([frontdesk, "email-parse", files[0], missing], capture_output=True, text=True, check=False)
+
+    assert good.returncode == 0, good.stderr
+    assert [json.loads(line)["subject"] for line in good.stdout.splitlines()] == ["Re: Order 1234", "Order 1234"]
+    parsed, error = (json.loads(line) for line in bad.stdout.splitlines())
+    assert bad.returncode == 1
+    assert parsed["reply_text"] == NEW and error["file"] == missing
