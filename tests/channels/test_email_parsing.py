@@ -205,6 +205,10 @@ def test_normal_mail_is_not_marked_automatic() -> None:
     assert not parsed.auto_submitted and not parsed.bounce
 
 
+def test_a_customer_asking_about_the_holidays_is_not_an_auto_reply() -> None:
+    assert not parse_email(mails.text_mail("請問何時出貨？", "utf-8", subject="休假期間的訂單")).auto_submitted
+
+
 def _write_mails(folder: Path) -> list[Path]:
     first = folder / "a.eml"
     first.write_bytes(mails.reply_mail(REPLIES["gmail_zh_hant"]))

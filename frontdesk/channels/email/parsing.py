@@ -307,7 +307,9 @@ def _safe[T](read: Callable[[], T], default: T) -> T:
 
 _AUTOMATIC_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 _OUT_OF_OFFICE = re.compile(
-    r"automatic reply|auto(?:matic)?[- ]?reply|out of (?:the )?office|自動回覆|自动回复|不在辦公室|不在办公室|休假",
+    # "休假" alone would also match a customer asking about orders during a holiday ("休假期間的訂單").
+    r"automatic reply|auto(?:matic)?[- ]?reply|out of (?:the )?office|自動回覆|自动回复|不在辦公室|不在办公室"
+    r"|休假通知|休假中|正在休假",
     re.IGNORECASE,
 )
 
