@@ -289,6 +289,15 @@ def test_sends_with_login_over_starttls(mailbox: Mailbox, tls_port: int, certifi
     assert mailbox.only_mail().message_id == message_id
 
 
+def test_sends_over_implicit_tls(mailbox: Mailbox, certificate: Certificate, settings: Any) -> None:
+    with running_server(mailbox, ssl_context=certificate.server_context) as port:
+        settings.FRONTDESK_HTTP_ALLOWED_PRIVATE_HOSTS = [f"{HOST}:{port}"]
+
+        message_id = send(a_reply(), host=HOST, port=port, security="ssl", ssl_context=certificate.client_context)
+
+    assert mailbox.only_mail().message_id == message_id
+
+
 def test_wrong_password_is_a_final_credentials_failure(
     mailbox: Mailbox, tls_port: int, certificate: Certificate
 ) -> None:
