@@ -49,6 +49,7 @@ from frontdesk.channels.base import (
     WebhookRequest,
 )
 from frontdesk.channels.connect import ConnectionTestFailed, CredentialField
+from frontdesk.channels.hosts import is_provider_url
 from frontdesk.channels.models import Channel
 from frontdesk.channels.payloads import read_json
 from frontdesk.conversations.models import DeliveryStatus
@@ -602,15 +603,8 @@ def _filename(url: str) -> str:
 
 def is_allowed_file_url(channel: Channel, url: str) -> bool:
     """Whether ``url`` is on Meta's CDN (https) or the channel's own API host: the only places files come from."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    host = (parts.hostname or "").lower()
-    if parts.scheme == "https" and any(host.endswith(suffix) for suffix in CDN_HOST_SUFFIXES):
-        return True
-    api = urlsplit(str((channel.config or {}).get("api_base_url") or DEFAULT_API_BASE_URL))
-    return bool(host) and (parts.scheme, parts.netloc.lower()) == (api.scheme, api.netloc.lower())
+    api = str((channel.config or {}).get("api_base_url") or DEFAULT_API_BASE_URL)
+    return is_provider_url(url, api, suffixes=CDN_HOST_SUFFIXES)
 
 
 def fetch_cdn_file(channel: Channel, url: str, client: HttpClient) -> FetchedMedia:

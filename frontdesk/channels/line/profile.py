@@ -11,9 +11,9 @@ is how tests stand in), never from wherever an answer points.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from frontdesk.channels.base import FetchedMedia, MediaUnavailable, Profile
+from frontdesk.channels.hosts import is_provider_url
 from frontdesk.channels.line.setup import API_BASE_URL
 from frontdesk.channels.models import Channel
 from frontdesk.core.http_client import HttpClient, HttpClientError
@@ -50,12 +50,7 @@ def fetch_profile(channel: Channel, external_id: str, client: HttpClient) -> Pro
 
 
 def _picture(url: str, base: str, client: HttpClient) -> FetchedMedia | None:
-    parts = urlsplit(url)
-    api = urlsplit(base)
-    trusted = (parts.scheme == "https" and parts.hostname in PICTURE_HOSTS) or (
-        parts.scheme == api.scheme and parts.netloc == api.netloc
-    )
-    if not url or not trusted:
+    if not url or not is_provider_url(url, base, hosts=PICTURE_HOSTS):
         return None
     try:
         response = client.get(url)

@@ -22,6 +22,7 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 from frontdesk.channels.base import FetchedMedia, MediaUnavailable
+from frontdesk.channels.hosts import is_provider_url
 from frontdesk.channels.models import Channel
 from frontdesk.channels.sms.adapter import MEDIA_REFERENCE
 from frontdesk.channels.sms.setup import account_url, basic_auth
@@ -37,18 +38,12 @@ LEGACY_MEDIA_PREFIX = "/media.twiliocdn.com/"
 
 def media_host_allowed(url: str, api_url: str) -> bool:
     """Whether a redirect to ``url`` stays on Twilio's media hosts (or the channel's API host)."""
-    target = urlsplit(url)
-    api = urlsplit(api_url)
-    if target.username or target.password:
-        return False
-    if (target.scheme, target.netloc) == (api.scheme, api.netloc):
+    if is_provider_url(url, api_url, suffixes=(MEDIA_CDN_SUFFIX,)):
         return True
-    if target.scheme != "https" or target.port not in (None, 443):
-        return False
-    host = (target.hostname or "").lower()
-    if host.endswith(MEDIA_CDN_SUFFIX):
-        return True
-    return host == LEGACY_MEDIA_HOST and target.path.startswith(LEGACY_MEDIA_PREFIX)
+    # Twilio's older media bucket: only under its own path on the shared S3 host.
+    return is_provider_url(url, api_url, hosts={LEGACY_MEDIA_HOST}) and urlsplit(url).path.startswith(
+        LEGACY_MEDIA_PREFIX
+    )
 
 
 def fetch_media(channel: Channel, ref: str, client: HttpClient) -> FetchedMedia:

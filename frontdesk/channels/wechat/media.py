@@ -9,9 +9,8 @@ JSON ``{"video_url": …}``; that link is followed only on WeChat's own hosts.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from frontdesk.channels.base import FetchedMedia, MediaUnavailable
+from frontdesk.channels.hosts import is_provider_url
 from frontdesk.channels.models import Channel
 from frontdesk.channels.wechat.adapter import MEDIA_REFERENCE
 from frontdesk.channels.wechat.setup import api_url
@@ -52,13 +51,8 @@ def fetch_media(channel: Channel, ref: str, client: HttpClient) -> FetchedMedia:
 
 def is_wechat_file_host(channel: Channel, url: str) -> bool:
     """Whether ``url`` is on WeChat's file hosts or the channel's configured API host (a test or proxy)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if parts.scheme not in ("http", "https") or not host:
-        return False
-    if parts.netloc.lower() == urlsplit(api_url(channel)).netloc.lower():
-        return True
-    return host.endswith(WECHAT_FILE_HOST_SUFFIXES)
+    # WeChat still serves avatars and video links over plain http.
+    return is_provider_url(url, api_url(channel), suffixes=WECHAT_FILE_HOST_SUFFIXES, schemes=("http", "https"))
 
 
 def _filename(disposition: str) -> str:

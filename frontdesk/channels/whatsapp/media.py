@@ -20,6 +20,7 @@ import hashlib
 from urllib.parse import urlsplit
 
 from frontdesk.channels.base import FetchedMedia, MediaUnavailable
+from frontdesk.channels.hosts import is_provider_url
 from frontdesk.channels.models import Channel
 from frontdesk.channels.whatsapp.adapter import MEDIA_REFERENCE
 from frontdesk.channels.whatsapp.setup import API_BASE_URL, api_url, auth_headers, refusal
@@ -59,12 +60,8 @@ def fetch_media(channel: Channel, ref: str, client: HttpClient) -> FetchedMedia:
 
 def allowed_media_url(channel: Channel, url: str) -> bool:
     """Whether ``url`` is on Meta's media hosts over https, or on the channel's configured API host."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower().rstrip(".")
-    if parts.scheme == "https" and host.endswith(MEDIA_HOST_SUFFIXES):
-        return True
-    api = urlsplit(str((channel.config or {}).get("api_base_url") or API_BASE_URL))
-    return bool(host) and (parts.scheme, host, parts.port) == (api.scheme, (api.hostname or "").lower(), api.port)
+    api = str((channel.config or {}).get("api_base_url") or API_BASE_URL)
+    return is_provider_url(url, api, suffixes=MEDIA_HOST_SUFFIXES)
 
 
 def _check(response: Response, step: str) -> None:

@@ -10,9 +10,8 @@ fake); anything else is refused without a request.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from frontdesk.channels.base import FetchedMedia, MediaUnavailable
+from frontdesk.channels.hosts import is_provider_url
 from frontdesk.channels.models import Channel
 from frontdesk.channels.x.adapter import MEDIA_REFERENCE
 from frontdesk.channels.x.oauth import Credentials, MissingCredentials, signed_headers
@@ -24,11 +23,7 @@ MEDIA_HOSTS = frozenset({"ton.twitter.com", "pbs.twimg.com", "video.twimg.com"})
 
 def is_x_host(channel: Channel, url: str, hosts: frozenset[str] = MEDIA_HOSTS) -> bool:
     """Whether ``url`` is on one of ``hosts`` over https, or on the channel's own API host."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and (parts.hostname or "").lower() in hosts and parts.port in (None, 443):
-        return True
-    api = urlsplit(api_base_url(channel))
-    return (parts.scheme, parts.netloc.lower()) == (api.scheme, api.netloc.lower()) and bool(parts.netloc)
+    return is_provider_url(url, api_base_url(channel), hosts=hosts)
 
 
 def fetch_media(channel: Channel, ref: str, client: HttpClient) -> FetchedMedia:
