@@ -16,16 +16,12 @@ from frontdesk.conversations.models import Conversation, Message
 from frontdesk.core.models import Workspace
 from frontdesk.pipeline.models import InboundEvent
 from frontdesk.pipeline.webhooks import CHANNEL_CACHE_SECONDS, MAX_BODY_BYTES
-from tests.channels.webhooks import deliver, hook_path, message_event
+from tests.channels.webhooks import deliver, hook_path, message_event, stored
 
 
 @pytest.fixture
 def channel(workspace: Workspace) -> Channel:
     return create_api_channel(workspace, "Shop backend")
-
-
-def stored(channel: Channel) -> int:
-    return InboundEvent.in_workspace(channel.workspace_id).filter(channel=channel).count()
 
 
 def messages(channel: Channel) -> list[Message]:

@@ -18,13 +18,13 @@ from frontdesk.channels.instagram.setup import create_instagram_channel
 from frontdesk.channels.meta import sign
 from frontdesk.channels.models import Channel
 from frontdesk.conversations import actions
-from frontdesk.conversations.models import Conversation, DeliveryStatus, Message, OutboxEntry
+from frontdesk.conversations.models import Conversation, DeliveryStatus, OutboxEntry
 from frontdesk.core.http_client import http_client
 from frontdesk.core.models import Member, Workspace
 from frontdesk.pipeline.media import download_attachments
 from frontdesk.pipeline.models import InboundEvent
 from frontdesk.pipeline.outbound import SendFailed, deliver
-from tests.channels.webhooks import hook_path, process_stored_events
+from tests.channels.webhooks import hook_path, messages, process_stored_events, refreshed
 from tests.factories import make_contact, make_conversation, make_identity, make_message
 
 pytestmark = pytest.mark.django_db
@@ -84,14 +84,6 @@ def post(client: Client, channel: Channel, body: bytes, signature: str | None = 
     response = client.generic("POST", hook_path(channel), body, content_type="application/json", headers=headers)
     process_stored_events()
     return response
-
-
-def messages(channel: Channel) -> list[Message]:
-    return list(Message.in_workspace(channel.workspace_id).filter(channel=channel).order_by("pk"))
-
-
-def refreshed(message: Message) -> Message:
-    return Message.all_workspaces.get(pk=message.pk)
 
 
 def test_the_handshake_answers_the_challenge(client: Client, channel: Channel) -> None:

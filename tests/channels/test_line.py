@@ -15,11 +15,11 @@ from frontdesk.channels.line.adapter import sign
 from frontdesk.channels.line.setup import create_line_channel
 from frontdesk.channels.models import Channel
 from frontdesk.conversations import actions
-from frontdesk.conversations.models import Conversation, DeliveryStatus, Message, OutboxEntry
+from frontdesk.conversations.models import Conversation, DeliveryStatus, OutboxEntry
 from frontdesk.core.models import Member, Workspace
 from frontdesk.pipeline.models import InboundEvent
 from frontdesk.pipeline.outbound import deliver
-from tests.channels.webhooks import hook_path, process_stored_events
+from tests.channels.webhooks import entry_of, hook_path, messages, process_stored_events, refreshed, stored
 from tests.factories import make_contact, make_conversation, make_identity
 from tests.fake_receiver import FakeReceiver, running_receiver
 
@@ -72,14 +72,6 @@ def post(client: Client, channel: Channel, body: bytes, signature: str | None = 
     response = client.generic("POST", hook_path(channel), body, content_type="application/json", headers=headers)
     process_stored_events()
     return response
-
-
-def messages(channel: Channel) -> list[Message]:
-    return list(Message.in_workspace(channel.workspace_id).filter(channel=channel).order_by("pk"))
-
-
-def stored(channel: Channel) -> int:
-    return InboundEvent.in_workspace(channel.workspace_id).filter(channel=channel).count()
 
 
 def test_a_signed_text_message_lands_in_a_conversation(client: Client, channel: Channel) -> None:
@@ -299,16 +291,8 @@ def conversation(workspace: Workspace, channel: Channel) -> Conversation:
     return make_conversation(workspace, contact=contact, channel=channel, waiting_since=timezone.now())
 
 
-def entry_of(message: Message) -> OutboxEntry:
-    return OutboxEntry.all_workspaces.get(message=message)
-
-
 def make_due(entry: OutboxEntry) -> None:
     OutboxEntry.all_workspaces.filter(pk=entry.pk).update(next_attempt_at=timezone.now())
-
-
-def refreshed(message: Message) -> Message:
-    return Message.all_workspaces.get(pk=message.pk)
 
 
 def test_a_reply_without_a_fresh_reply_token_is_pushed(

@@ -20,13 +20,13 @@ from frontdesk.channels.messenger.setup import create_messenger_channel
 from frontdesk.channels.meta import sign
 from frontdesk.channels.models import Channel
 from frontdesk.conversations import actions
-from frontdesk.conversations.models import Attachment, Conversation, DeliveryStatus, Message, OutboxEntry
+from frontdesk.conversations.models import Attachment, Conversation, DeliveryStatus, Message
 from frontdesk.core.http_client import http_client
 from frontdesk.core.models import Member, Workspace
 from frontdesk.pipeline.media import download_attachments
 from frontdesk.pipeline.models import InboundEvent
 from frontdesk.pipeline.outbound import SendFailed, deliver
-from tests.channels.webhooks import hook_path, process_stored_events
+from tests.channels.webhooks import entry_of, hook_path, messages, process_stored_events, refreshed, stored
 from tests.factories import make_contact, make_conversation, make_identity, make_message
 
 pytestmark = pytest.mark.django_db
@@ -99,14 +99,6 @@ def post(client: Client, channel: Channel, body: bytes, signature: str | None = 
     response = client.generic("POST", hook_path(channel), body, content_type="application/json", headers=headers)
     process_stored_events()
     return response
-
-
-def messages(channel: Channel) -> list[Message]:
-    return list(Message.in_workspace(channel.workspace_id).filter(channel=channel).order_by("pk"))
-
-
-def stored(channel: Channel) -> int:
-    return InboundEvent.in_workspace(channel.workspace_id).filter(channel=channel).count()
 
 
 # The subscription handshake.
@@ -280,14 +272,6 @@ def conversation(workspace: Workspace, channel: Channel) -> Conversation:
     # The customer wrote a minute ago: the 24-hour window is open.
     make_message(conversation, provider_message_id="m_customer")
     return conversation
-
-
-def entry_of(message: Message) -> OutboxEntry:
-    return OutboxEntry.all_workspaces.get(message=message)
-
-
-def refreshed(message: Message) -> Message:
-    return Message.all_workspaces.get(pk=message.pk)
 
 
 def sent_reply(agent: Member, conversation: Conversation, graph: HTTPServer, mid: str) -> Message:

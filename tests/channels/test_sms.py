@@ -31,7 +31,7 @@ from frontdesk.core.models import Member, Workspace
 from frontdesk.pipeline.models import InboundEvent
 from frontdesk.pipeline.outbound import deliver
 from frontdesk.pipeline.tasks import download_attachments
-from tests.channels.webhooks import hook_path, process_stored_events
+from tests.channels.webhooks import entry_of, hook_path, messages, process_stored_events, refreshed, stored
 from tests.factories import make_contact, make_conversation, make_identity
 
 pytestmark = pytest.mark.django_db
@@ -113,14 +113,6 @@ def post(client: Client, channel: Channel, form: dict[str, str], signature: str 
     )
     process_stored_events()
     return response
-
-
-def messages(channel: Channel) -> list[Message]:
-    return list(Message.in_workspace(channel.workspace_id).filter(channel=channel).order_by("pk"))
-
-
-def stored(channel: Channel) -> int:
-    return InboundEvent.in_workspace(channel.workspace_id).filter(channel=channel).count()
 
 
 # Inbound
@@ -289,16 +281,8 @@ def conversation(workspace: Workspace, channel: Channel) -> Conversation:
     return make_conversation(workspace, contact=contact, channel=channel, waiting_since=timezone.now())
 
 
-def entry_of(message: Message) -> OutboxEntry:
-    return OutboxEntry.all_workspaces.get(message=message)
-
-
 def make_due(entry: OutboxEntry) -> None:
     OutboxEntry.all_workspaces.filter(pk=entry.pk).update(next_attempt_at=timezone.now())
-
-
-def refreshed(message: Message) -> Message:
-    return Message.all_workspaces.get(pk=message.pk)
 
 
 def messages_path() -> str:

@@ -33,7 +33,7 @@ from frontdesk.conversations.models import (
 from frontdesk.core.models import Member, Workspace
 from frontdesk.pipeline.models import InboundEvent
 from frontdesk.pipeline.outbound import deliver as deliver_entry
-from tests.channels.webhooks import hook_path, process_stored_events
+from tests.channels.webhooks import entry_of, hook_path, messages, process_stored_events, stored
 from tests.factories import make_contact, make_conversation, make_identity
 from tests.fake_receiver import FakeReceiver, running_receiver
 
@@ -91,14 +91,6 @@ def post_update(
     if process:
         process_stored_events()
     return response
-
-
-def messages(channel: Channel) -> list[Message]:
-    return list(Message.in_workspace(channel.workspace_id).filter(channel=channel).order_by("pk"))
-
-
-def stored(channel: Channel) -> int:
-    return InboundEvent.in_workspace(channel.workspace_id).filter(channel=channel).count()
 
 
 def the_message(client: Client, channel: Channel, payload: dict[str, Any]) -> Message:
@@ -365,10 +357,6 @@ def sent_message(message_id: int, text: str) -> dict[str, Any]:
         "ok": True,
         "result": {"message_id": message_id, "from": bot, "chat": chat, "date": 1763888500, "text": text},
     }
-
-
-def entry_of(message: Message) -> OutboxEntry:
-    return OutboxEntry.all_workspaces.get(message=message)
 
 
 def test_a_reply_is_sent_with_send_message_and_marked_sent(

@@ -29,13 +29,13 @@ from frontdesk.channels.wechat.profile import fetch_profile
 from frontdesk.channels.wechat.setup import OFFICIAL_ACCOUNT, PLAIN, WECOM, create_wechat_channel
 from frontdesk.conversations import actions
 from frontdesk.conversations.actions import ReplyFile
-from frontdesk.conversations.models import Attachment, Conversation, DeliveryStatus, Message, OutboxEntry
+from frontdesk.conversations.models import Attachment, Conversation, DeliveryStatus
 from frontdesk.core.http_client import http_client
 from frontdesk.core.models import Member, Workspace
 from frontdesk.pipeline.media import download_attachments
 from frontdesk.pipeline.models import InboundEvent
 from frontdesk.pipeline.outbound import SendFailed, deliver
-from tests.channels.webhooks import hook_path, process_stored_events
+from tests.channels.webhooks import entry_of, hook_path, messages, process_stored_events, refreshed, stored
 from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
@@ -181,14 +181,6 @@ def post(client: Client, channel: Channel, body: bytes, query: dict[str, str]) -
 
 def deliver_xml(client: Client, channel: Channel, xml: str) -> Any:
     return post(client, channel, *encrypted_delivery(xml))
-
-
-def messages(channel: Channel) -> list[Message]:
-    return list(Message.in_workspace(channel.workspace_id).filter(channel=channel).order_by("pk"))
-
-
-def stored(channel: Channel) -> int:
-    return InboundEvent.in_workspace(channel.workspace_id).filter(channel=channel).count()
 
 
 # The callback URL handshake.
@@ -469,14 +461,6 @@ def conversation(client: Client, channel: Channel) -> Conversation:
     # The follower wrote a minute ago: the 48-hour window is open.
     deliver_xml(client, channel, text_xml("在嗎?"))
     return Conversation.in_workspace(channel.workspace_id).get()
-
-
-def entry_of(message: Message) -> OutboxEntry:
-    return OutboxEntry.all_workspaces.get(message=message)
-
-
-def refreshed(message: Message) -> Message:
-    return Message.all_workspaces.get(pk=message.pk)
 
 
 def test_a_reply_is_a_customer_service_message_with_a_cached_token(

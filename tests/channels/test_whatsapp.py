@@ -21,13 +21,13 @@ from frontdesk.channels.whatsapp.setup import API_VERSION, create_whatsapp_chann
 from frontdesk.channels.whatsapp.templates import TemplateSyncFailed, sync_templates
 from frontdesk.conversations import actions
 from frontdesk.conversations.actions import ReplyFile
-from frontdesk.conversations.models import Attachment, Conversation, DeliveryStatus, Message, OutboxEntry
+from frontdesk.conversations.models import Attachment, Conversation, DeliveryStatus, Message
 from frontdesk.core.http_client import http_client
 from frontdesk.core.models import Member, Workspace
 from frontdesk.pipeline.models import InboundEvent
 from frontdesk.pipeline.outbound import SendFailed, deliver
 from frontdesk.pipeline.tasks import download_attachments
-from tests.channels.webhooks import hook_path, process_stored_events
+from tests.channels.webhooks import entry_of, hook_path, messages, process_stored_events, refreshed, stored
 from tests.factories import make_conversation, make_message
 
 pytestmark = pytest.mark.django_db
@@ -103,14 +103,6 @@ def post(client: Client, channel: Channel, body: bytes, signature: str | None = 
     response = client.generic("POST", hook_path(channel), body, content_type="application/json", headers=headers)
     process_stored_events()
     return response
-
-
-def messages(channel: Channel) -> list[Message]:
-    return list(Message.in_workspace(channel.workspace_id).filter(channel=channel).order_by("pk"))
-
-
-def stored(channel: Channel) -> int:
-    return InboundEvent.in_workspace(channel.workspace_id).filter(channel=channel).count()
 
 
 # Inbound
@@ -328,14 +320,6 @@ def expect_send(httpserver: HTTPServer, status: int = 200, document: dict[str, A
 
 def sent_requests(httpserver: HTTPServer) -> list[Request]:
     return [request for request, _answer in httpserver.log if request.path == MESSAGES_PATH]
-
-
-def entry_of(message: Message) -> OutboxEntry:
-    return OutboxEntry.all_workspaces.get(message=message)
-
-
-def refreshed(message: Message) -> Message:
-    return Message.all_workspaces.get(pk=message.pk)
 
 
 def test_a_reply_is_sent_through_the_cloud_api(

@@ -33,7 +33,7 @@ from frontdesk.core.models import Member, Workspace
 from frontdesk.pipeline.models import InboundEvent
 from frontdesk.pipeline.outbound import SendFailed, deliver
 from frontdesk.pipeline.tasks import download_attachments
-from tests.channels.webhooks import hook_path, process_stored_events
+from tests.channels.webhooks import entry_of, hook_path, messages, process_stored_events, refreshed, stored
 from tests.factories import make_contact, make_conversation, make_identity, make_message
 
 pytestmark = pytest.mark.django_db
@@ -133,14 +133,6 @@ def post(client: Client, channel: Channel, body: bytes, signature: str | None = 
     response = client.generic("POST", hook_path(channel), body, content_type="application/json", headers=headers)
     process_stored_events()
     return response
-
-
-def messages(channel: Channel) -> list[Message]:
-    return list(Message.in_workspace(channel.workspace_id).filter(channel=channel).order_by("pk"))
-
-
-def stored(channel: Channel) -> int:
-    return InboundEvent.in_workspace(channel.workspace_id).filter(channel=channel).count()
 
 
 # --- OAuth 1.0a -------------------------------------------------------------------------------------------
@@ -380,14 +372,6 @@ def conversation(workspace: Workspace, channel: Channel) -> Conversation:
     contact = make_contact(workspace, name="Jordan Brinks")
     make_identity(contact, channel, external_id=CUSTOMER_ID)
     return make_conversation(workspace, contact=contact, channel=channel, waiting_since=timezone.now())
-
-
-def entry_of(message: Message) -> OutboxEntry:
-    return OutboxEntry.all_workspaces.get(message=message)
-
-
-def refreshed(message: Message) -> Message:
-    return Message.all_workspaces.get(pk=message.pk)
 
 
 DM_PATH = f"/2/dm_conversations/with/{CUSTOMER_ID}/messages"

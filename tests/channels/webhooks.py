@@ -10,6 +10,8 @@ from django.test import Client
 
 from frontdesk.channels.api.adapter import sign
 from frontdesk.channels.models import Channel
+from frontdesk.conversations.models import Message, OutboxEntry
+from frontdesk.pipeline.models import InboundEvent
 from frontdesk.pipeline.processing import process_due
 
 _numbers = itertools.count(1)
@@ -80,3 +82,21 @@ def deliver(
     if process:
         process_stored_events()
     return response
+
+
+def messages(channel: Channel) -> list[Message]:
+    """The channel's stored messages, oldest first."""
+    return list(Message.in_workspace(channel.workspace_id).filter(channel=channel).order_by("pk"))
+
+
+def stored(channel: Channel) -> int:
+    """How many raw events the channel's webhook stored."""
+    return InboundEvent.in_workspace(channel.workspace_id).filter(channel=channel).count()
+
+
+def refreshed(message: Message) -> Message:
+    return Message.all_workspaces.get(pk=message.pk)
+
+
+def entry_of(message: Message) -> OutboxEntry:
+    return OutboxEntry.all_workspaces.get(message=message)
