@@ -85,6 +85,9 @@ class Capabilities:
     # The provider's documented sending rate per account (WhatsApp 80/s per number, Telegram 30/s per bot);
     # a channel's ``rate_limit_per_second`` setting overrides it.
     send_rate_per_second: int | None = None
+    # Customers stop and restart messages with keywords (SMS STOP / START); parse marks them in
+    # ``InboundMessage.provider["opt_out"]`` and replies are refused after a stop.
+    opt_out_keywords: bool = False
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,7 @@ def check_reply(contact_id: int, channel: Channel, content: Mapping[str, Any], c
                 _("%(channel)s cannot send files of type %(type)s.")
                 % {"channel": channel.get_kind_display(), "type": content_type}
             )
-    if opted_out(contact_id, channel):
+    if capabilities.opt_out_keywords and opted_out(contact_id, channel):
         raise ValidationError(
             _("The customer has opted out of messages on this channel; they can write START to opt back in.")
         )

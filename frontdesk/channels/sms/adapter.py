@@ -184,7 +184,7 @@ def _message_sid(fields: dict[str, Any]) -> str:
 
 @register(ChannelKind.SMS)
 class SmsAdapter:
-    capabilities = Capabilities(media_kinds=frozenset({"image"}))
+    capabilities = Capabilities(media_kinds=frozenset({"image"}), opt_out_keywords=True)
 
     def verify(self, channel: Channel, request: WebhookRequest) -> None:
         token = str((channel.secrets or {}).get("auth_token") or "")
