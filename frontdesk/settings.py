@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "frontdesk.pipeline",
     "frontdesk.inbox",
     "frontdesk.api",
+    "frontdesk.widget",
+    "frontdesk.callbacks",
 ]
 
 MIDDLEWARE = [
@@ -337,6 +339,11 @@ FRONTDESK_HTTP_ALLOWED_PRIVATE_HOSTS = [
 FRONTDESK_OUTBOX_RELAY_SECONDS = float(os.environ.get("FRONTDESK_OUTBOX_RELAY_SECONDS", "5"))
 # How long a worker may take over one send before the relay assumes it died and hands the entry on.
 FRONTDESK_OUTBOX_LEASE_SECONDS = float(os.environ.get("FRONTDESK_OUTBOX_LEASE_SECONDS", "60"))
+# Reading mailboxes (docs/channels/email.md): how often a mailbox without IDLE is polled, the largest mail
+# stored whole (larger ones keep their headers and a note), and whether fetched mail is marked read.
+FRONTDESK_IMAP_POLL_SECONDS = float(os.environ.get("FRONTDESK_IMAP_POLL_SECONDS", "60"))
+FRONTDESK_MAX_EMAIL_BYTES = env_int("FRONTDESK_MAX_EMAIL_BYTES", 25 * 1024 * 1024)
+FRONTDESK_IMAP_MARK_SEEN = os.environ.get("FRONTDESK_IMAP_MARK_SEEN", "").lower() in ("1", "true", "yes")
 # How long an idle inbound processor waits before looking for new webhook events again.
 FRONTDESK_INBOUND_POLL_SECONDS = float(os.environ.get("FRONTDESK_INBOUND_POLL_SECONDS", "0.05"))
 # The first retry of an inbound event that failed; each later one waits twice as long.
@@ -344,3 +351,10 @@ FRONTDESK_INBOUND_FIRST_RETRY_SECONDS = float(os.environ.get("FRONTDESK_INBOUND_
 # Set by `frontdesk run` for the worker and scheduler in embedded mode: where
 # they hand events to the web process's in-memory channel layer.
 FRONTDESK_EVENTS_FORWARD_URL = os.environ.get("FRONTDESK_EVENTS_FORWARD_URL", "")
+# Callbacks ("call me now", docs/callbacks.md): the promise to the customer, when the queue turns amber,
+# when an unanswered call is tried again and how often, and the region of numbers given without +country code.
+FRONTDESK_CALLBACK_TARGET_SECONDS = env_int("FRONTDESK_CALLBACK_TARGET_SECONDS", 60)
+FRONTDESK_CALLBACK_AT_RISK_SECONDS = env_int("FRONTDESK_CALLBACK_AT_RISK_SECONDS", 45)
+FRONTDESK_CALLBACK_RETRY_MINUTES = env_int("FRONTDESK_CALLBACK_RETRY_MINUTES", 10)
+FRONTDESK_CALLBACK_MAX_ATTEMPTS = env_int("FRONTDESK_CALLBACK_MAX_ATTEMPTS", 3)
+FRONTDESK_PHONE_REGION = os.environ.get("FRONTDESK_PHONE_REGION", "HK")
