@@ -89,7 +89,6 @@ INSTALLED_APPS = [
     "frontdesk.pipeline",
     "frontdesk.inbox",
     "frontdesk.api",
-    "frontdesk.widget",
     "frontdesk.callbacks",
 ]
 
