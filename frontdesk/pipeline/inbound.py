@@ -11,6 +11,8 @@ second message.
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +31,7 @@ from frontdesk.conversations.models import (
     Message,
     MessageKind,
 )
+from frontdesk.core.html import sanitize_html
 from frontdesk.pipeline.events import publish
 from frontdesk.pipeline.models import InboundEvent
 from frontdesk.pipeline.outbound import apply_delivery_status
@@ -59,6 +62,42 @@ class AttachmentRef:
     content_type: str = ""
 
 
+# "Re:", "Fwd:", "FW:", "AW:", "Re[2]:" and the Chinese forms, ASCII or full-width colon, repeated.
+_SUBJECT_PREFIX = re.compile(
+    r"^\s*(?:(?:re|fwd?|aw|wg)(?:\[\d+\])?|回覆|回复|答复|答覆|轉寄|转发|轉發|转寄)\s*[:：]\s*", re.IGNORECASE
+)
+
+
+def subject_key(subject: str) -> str:
+    """A subject as threads compare it: reply and forward prefixes gone, spaces collapsed, case folded."""
+    subject = " ".join(subject.split())
+    while True:
+        stripped = _SUBJECT_PREFIX.sub("", subject, count=1)
+        if stripped == subject:
+            return subject.casefold()
+        subject = stripped
+
+
+@dataclass(frozen=True)
+class ThreadHint:
+    """How a message names its conversation, for channels that thread by more than the sender (email).
+
+    Tried in order: a conversation holding a message whose provider id is in
+    ``message_ids`` (one of ours, or one of this contact's); the conversation
+    ``conversation_id`` names (the adapter verified its token); the contact's
+    open conversation whose subject has the same ``subject_key``; else a new
+    conversation with ``subject``.
+    """
+
+    message_ids: tuple[str, ...] = ()
+    conversation_id: int | None = None
+    subject: str = ""
+
+    @property
+    def subject_key(self) -> str:
+        return subject_key(self.subject)
+
+
 @dataclass(frozen=True)
 class InboundMessage:
     provider_message_id: str
@@ -72,6 +111,10 @@ class InboundMessage:
     sent_at: datetime | None = None
     # What only this provider knows and may need later (LINE's reply token, for one).
     provider: dict[str, Any] | None = None
+    # Formatted text (an email's HTML body); sanitised again before it is stored.
+    html: str = ""
+    # None: the message joins its sender's open conversation on the channel, as chat does.
+    thread: ThreadHint | None = None
 
     def metadata(self) -> dict[str, Any]:
         parts: dict[str, Any] = {
@@ -147,7 +190,10 @@ def ingest_message(channel: Channel, inbound: InboundMessage) -> str:
     ):
         return f"message {inbound.provider_message_id} was already stored"
     now = timezone.now()
-    conversation, created, changes = _thread(channel, identity.contact, now)
+    if inbound.thread is not None:
+        conversation, created, changes = _hinted_thread(channel, identity.contact, inbound.thread, now)
+    else:
+        conversation, created, changes = _thread(channel, identity.contact, now)
     message = new_message(channel, conversation, inbound, now)
     try:
         with transaction.atomic():
@@ -195,6 +241,8 @@ def new_message(channel: Channel, conversation: Conversation, inbound: InboundMe
         kind=MessageKind.INBOUND,
         channel=channel,
         text=inbound.text,
+        # Sanitised here as well as in Message.save, since batches insert without save().
+        html=sanitize_html(inbound.html),
         provider_message_id=inbound.provider_message_id,
         metadata=inbound.metadata(),
         status=DeliveryStatus.RECEIVED,
@@ -264,6 +312,75 @@ def _thread(channel: Channel, contact: Contact, now: datetime) -> tuple[Conversa
         return recent, False, {"status": ConversationStatus.OPEN.value}
     conversation = Conversation.all_workspaces.create(
         workspace_id=channel.workspace_id, contact=contact, channel=channel, last_activity_at=now
+    )
+    return conversation, True, {}
+
+
+@dataclass(frozen=True)
+class ThreadReference:
+    """A stored message a new one answers: where it is, and whether it is one of ours or whose it was."""
+
+    conversation_id: int
+    outbound: bool
+    contact_id: int
+
+
+def thread_references(channel: Channel, message_ids: Iterable[str]) -> dict[str, ThreadReference]:
+    """The channel's stored messages with these provider ids, by id (one query)."""
+    ids = sorted(set(message_ids))
+    if not ids:
+        return {}
+    rows = (
+        Message.in_workspace(channel.workspace_id)
+        .filter(channel=channel, provider_message_id__in=ids)
+        .values_list("provider_message_id", "conversation_id", "kind", "conversation__contact_id")
+    )
+    return {
+        message_id: ThreadReference(conversation_id, kind == MessageKind.OUTBOUND, contact_id)
+        for message_id, conversation_id, kind, contact_id in rows
+    }
+
+
+def referenced_conversation(hint: ThreadHint, contact_id: int, references: dict[str, ThreadReference]) -> int | None:
+    """The conversation of the newest message ``hint`` answers that this contact may thread into.
+
+    Our own mail's ids are random and only its recipients saw them, so any
+    sender answering one joins (a colleague in Cc); an inbound message's id
+    joins only mail from the same contact, since anyone can copy a customer's
+    Message-ID into a header.
+    """
+    for message_id in reversed(hint.message_ids):
+        reference = references.get(message_id)
+        if reference is not None and (reference.outbound or reference.contact_id == contact_id):
+            return reference.conversation_id
+    return None
+
+
+def _hinted_thread(
+    channel: Channel, contact: Contact, hint: ThreadHint, now: datetime
+) -> tuple[Conversation, bool, dict[str, Any]]:
+    """The conversation a message with a thread hint joins (see ``ThreadHint``), reopened if it was resolved."""
+    conversations = Conversation.in_workspace(channel.workspace_id).select_for_update().filter(channel=channel)
+    named = referenced_conversation(hint, contact.pk, thread_references(channel, hint.message_ids))
+    found = conversations.filter(pk=named).first() if named is not None else None
+    if found is None and hint.conversation_id is not None:
+        found = conversations.filter(pk=hint.conversation_id).first()
+    if found is None:
+        key = hint.subject_key
+        active = conversations.filter(contact=contact, status__in=ACTIVE_STATUSES).order_by("-last_activity_at")
+        found = next((conversation for conversation in active if subject_key(conversation.subject) == key), None)
+    if found is not None:
+        if found.status == ConversationStatus.RESOLVED:
+            found.status = ConversationStatus.OPEN
+            found.resolved_at = None
+            return found, False, {"status": ConversationStatus.OPEN.value}
+        return found, False, {}
+    conversation = Conversation.all_workspaces.create(
+        workspace_id=channel.workspace_id,
+        contact=contact,
+        channel=channel,
+        subject=hint.subject[:255],
+        last_activity_at=now,
     )
     return conversation, True, {}
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Value
+from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -40,9 +40,14 @@ from frontdesk.pipeline.inbound import (
     ACTIVE_STATUSES,
     InboundMessage,
     StatusUpdate,
+    ThreadHint,
+    ThreadReference,
     apply_status,
     new_message,
     note_activity,
+    referenced_conversation,
+    subject_key,
+    thread_references,
 )
 from frontdesk.pipeline.models import InboundEvent
 from frontdesk.pipeline.profiles import queue_profile_fetches
@@ -90,11 +95,10 @@ def _ingest(channel: Channel, inbound: list[tuple[int, InboundMessage]]) -> list
     """Store the channel's new messages; returns (event index, note) for each one skipped."""
     workspace_id = channel.workspace_id
     skipped: list[tuple[int, str]] = []
-    known = set(
-        Message.in_workspace(workspace_id)
-        .filter(channel=channel, provider_message_id__in=[item.provider_message_id for _, item in inbound])
-        .values_list("provider_message_id", flat=True)
-    )
+    # The messages that new ones answer (email threading) are read in the same query as the duplicates.
+    answered = {message_id for _, item in inbound if item.thread for message_id in item.thread.message_ids}
+    references = thread_references(channel, [*(item.provider_message_id for _, item in inbound), *answered])
+    known = set(references)
     new: list[tuple[int, InboundMessage]] = []
     for index, item in inbound:
         if item.provider_message_id in known:
@@ -107,15 +111,16 @@ def _ingest(channel: Channel, inbound: list[tuple[int, InboundMessage]]) -> list
 
     identities = _identities(channel, [item for _, item in new])
     now = timezone.now()
-    touched = _threads(channel, {identity.contact_id for identity in identities.values()}, now)
+    items = [(item, identities[item.contact.external_id].contact_id) for _, item in new]
+    entries = _threads(channel, items, references, now)
     rows = []
-    for _index, item in new:
-        entry = touched[identities[item.contact.external_id].contact_id]
+    for (item, _contact_id), entry in zip(items, entries, strict=True):
         rows.append(new_message(channel, entry.conversation, item, now))
         note_activity(entry.conversation, entry.changes, item, now)
     stored = Message.all_workspaces.bulk_create(rows)
-    _save_conversations(list(touched.values()), now)
-    _publish(workspace_id, stored, list(touched.values()))
+    touched = list({id(entry): entry for entry in entries}.values())
+    _save_conversations(touched, now)
+    _publish(workspace_id, stored, touched)
     return skipped
 
 
@@ -155,36 +160,113 @@ def _identities(channel: Channel, items: list[InboundMessage]) -> dict[str, Iden
     return found
 
 
-def _threads(channel: Channel, contact_ids: set[int], now: datetime) -> dict[int, _Touched]:
-    """Per contact, the conversation new messages go to: the active one, a recently resolved one reopened, or new."""
+def _threads(
+    channel: Channel,
+    items: list[tuple[InboundMessage, int]],
+    references: dict[str, ThreadReference],
+    now: datetime,
+) -> list[_Touched]:
+    """The conversation each (message, contact id) goes to, in order, with what changed on it.
+
+    A message without a thread hint joins its contact's active conversation, a
+    recently resolved one reopened, or a new one (one per contact). A hinted
+    message (email) joins what its hint names (``ThreadHint``): the
+    conversations it names are locked in the same query as the active ones,
+    and a message answering one earlier in the batch joins that one's.
+    """
     conversations = Conversation.in_workspace(channel.workspace_id).select_for_update()
-    touched: dict[int, _Touched] = {}
-    active = conversations.filter(contact_id__in=contact_ids, channel=channel, status__in=ACTIVE_STATUSES)
-    for conversation in active.order_by("contact_id", "-last_activity_at"):
-        touched.setdefault(conversation.contact_id, _Touched(conversation, created=False))
-    waiting = contact_ids - touched.keys()
+    contact_ids = {contact_id for _, contact_id in items}
+    named: set[int] = set()
+    for item, contact_id in items:
+        if item.thread is not None:
+            found = referenced_conversation(item.thread, contact_id, references)
+            named.update(value for value in (found, item.thread.conversation_id) if value is not None)
+    wanted = Q(contact_id__in=contact_ids, status__in=ACTIVE_STATUSES)
+    if named:
+        wanted |= Q(pk__in=named)
+    active: dict[int, list[Conversation]] = defaultdict(list)
+    by_pk: dict[int, Conversation] = {}
+    for conversation in conversations.filter(wanted, channel=channel).order_by("contact_id", "-last_activity_at"):
+        by_pk[conversation.pk] = conversation
+        if conversation.status in ACTIVE_STATUSES:
+            active[conversation.contact_id].append(conversation)
+
+    entries: dict[int, _Touched] = {}  # by id() of the conversation object: new ones have no pk yet
+
+    def touch(conversation: Conversation, *, created: bool = False) -> _Touched:
+        entry = entries.get(id(conversation))
+        if entry is None:
+            entry = entries[id(conversation)] = _Touched(conversation, created=created)
+            if conversation.status == ConversationStatus.RESOLVED:
+                conversation.status = ConversationStatus.OPEN
+                conversation.resolved_at = None
+                entry.changes["status"] = ConversationStatus.OPEN.value
+        return entry
+
+    plain = {contact_id for item, contact_id in items if item.thread is None}
+    waiting = {contact_id for contact_id in plain if not active[contact_id]}
+    recent: dict[int, Conversation] = {}
     if waiting:
         window = timedelta(days=channel.workspace.reopen_window_days)
-        recent = conversations.filter(
+        for conversation in conversations.filter(
             contact_id__in=waiting,
             channel=channel,
             status=ConversationStatus.RESOLVED,
             resolved_at__gte=now - window,
-        ).order_by("contact_id", "-resolved_at")
-        for conversation in recent:
-            if conversation.contact_id not in touched:
-                conversation.status = ConversationStatus.OPEN
-                conversation.resolved_at = None
-                touched[conversation.contact_id] = _Touched(
-                    conversation, created=False, changes={"status": ConversationStatus.OPEN.value}
-                )
-    new = [
-        Conversation(workspace_id=channel.workspace_id, contact_id=contact_id, channel=channel, last_activity_at=now)
-        for contact_id in sorted(contact_ids - touched.keys())
-    ]
-    for conversation in Conversation.all_workspaces.bulk_create(new):
-        touched[conversation.contact_id] = _Touched(conversation, created=True)
-    return touched
+        ).order_by("contact_id", "-resolved_at"):
+            recent.setdefault(conversation.contact_id, conversation)
+
+    new: list[Conversation] = []
+    opened: dict[tuple[int, str | None], Conversation] = {}  # (contact, subject key or None for chat) → new one
+    in_batch: dict[str, Conversation] = {}  # provider id of a message earlier in the batch → its conversation
+    chosen: list[Conversation] = []
+    for item, contact_id in items:
+        hint = item.thread
+        found: Conversation | None
+        if hint is None:
+            found = active[contact_id][0] if active[contact_id] else recent.get(contact_id)
+            key: str | None = None
+        else:
+            found = _hinted(hint, contact_id, references, by_pk, active[contact_id], in_batch)
+            key = hint.subject_key
+        if found is None:
+            found = opened.get((contact_id, key))
+        if found is None:
+            found = Conversation(
+                workspace_id=channel.workspace_id,
+                contact_id=contact_id,
+                channel=channel,
+                subject=hint.subject[:255] if hint is not None else "",
+                last_activity_at=now,
+            )
+            opened[(contact_id, key)] = found
+            new.append(found)
+        in_batch[item.provider_message_id] = found
+        chosen.append(found)
+    Conversation.all_workspaces.bulk_create(new)
+    created = {id(conversation) for conversation in new}
+    return [touch(conversation, created=id(conversation) in created) for conversation in chosen]
+
+
+def _hinted(
+    hint: ThreadHint,
+    contact_id: int,
+    references: dict[str, ThreadReference],
+    by_pk: dict[int, Conversation],
+    active: list[Conversation],
+    in_batch: dict[str, Conversation],
+) -> Conversation | None:
+    """The existing conversation a hinted message joins, or ``None`` for a new one (see ``ThreadHint``)."""
+    for message_id in reversed(hint.message_ids):
+        if message_id in in_batch and in_batch[message_id].contact_id == contact_id:
+            return in_batch[message_id]
+    named = referenced_conversation(hint, contact_id, references)
+    if named is not None and named in by_pk:
+        return by_pk[named]
+    if hint.conversation_id is not None and hint.conversation_id in by_pk:
+        return by_pk[hint.conversation_id]
+    key = hint.subject_key
+    return next((conversation for conversation in active if subject_key(conversation.subject) == key), None)
 
 
 def _save_conversations(entries: list[_Touched], now: datetime) -> None:
