@@ -179,8 +179,8 @@ def _threads(
     named: set[int] = set()
     for item, contact_id in items:
         if item.thread is not None:
-            found = referenced_conversation(item.thread, contact_id, references)
-            named.update(value for value in (found, item.thread.conversation_id) if value is not None)
+            referenced = referenced_conversation(item.thread, contact_id, references)
+            named.update(value for value in (referenced, item.thread.conversation_id) if value is not None)
     wanted = Q(contact_id__in=contact_ids, status__in=ACTIVE_STATUSES)
     if named:
         wanted |= Q(pk__in=named)
