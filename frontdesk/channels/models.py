@@ -62,3 +62,35 @@ class Channel(TenantModel):
         """Names of the stored credentials, for display without their values."""
         value: dict[str, Any] = self.secrets or {}
         return sorted(value)
+
+
+class Mailbox(TenantModel):
+    """Where reading an email channel's IMAP folder has got to, and who is reading it now.
+
+    ``last_uid`` is the highest UID already stored as events; it only moves
+    after the events are stored, so a crash re-fetches (harmless: events are
+    keyed by Message-ID) rather than skips. When the server's UIDVALIDITY
+    changes, UIDs start over and the folder is read again from the start.
+    The lease (``lease_owner`` until ``lease_until``) keeps two readers off one
+    mailbox; ``failures`` and ``retry_at`` space out attempts after errors.
+    """
+
+    channel = models.OneToOneField(Channel, on_delete=models.CASCADE, related_name="mailbox")
+    folder = models.CharField(_("folder"), max_length=255, default="INBOX")
+    uidvalidity = models.BigIntegerField(null=True, blank=True)
+    last_uid = models.BigIntegerField(default=0)
+    # None until the server has been asked (CAPABILITY).
+    idle_supported = models.BooleanField(null=True, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(max_length=100, blank=True, default="")
+    lease_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "channel"], name="mailbox_ws_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.folder} of channel {self.channel_id}"
