@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "frontdesk.pipeline",
     "frontdesk.inbox",
     "frontdesk.api",
+    "frontdesk.widget",
     "frontdesk.callbacks",
 ]
 

@@ -17,4 +17,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("hooks/", include("frontdesk.channels.urls")),
     path("media/<str:token>", public_media, name="public-media"),
+    path("widget/", include("frontdesk.widget.urls")),
 ]

@@ -9,6 +9,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from frontdesk.core.membership import SESSION_KEY, member_for_user
 from frontdesk.core.models import Member
+from frontdesk.widget.presence import agent_connected, agent_disconnected
 
 
 def workspace_group(workspace_id: int) -> str:
@@ -17,6 +18,7 @@ def workspace_group(workspace_id: int) -> str:
 
 class AgentConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     group: str | None = None
+    workspace_id: int | None = None
 
     async def connect(self) -> None:
         member = await self._member()
@@ -26,11 +28,16 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.group = workspace_group(member.workspace_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        # Counted as online for the web-chat widget's offline form (frontdesk.widget.presence).
+        self.workspace_id = member.workspace_id
+        await agent_connected(member.workspace_id)
         await self.send_json({"type": "hello", "workspace": member.workspace_id, "member": member.pk})
 
     async def disconnect(self, code: int) -> None:
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.workspace_id is not None:
+            await agent_disconnected(self.workspace_id)
 
     async def workspace_event(self, event: dict[str, Any]) -> None:
         await self.send_json(event["payload"])

@@ -29,6 +29,8 @@
     });
     socket.addEventListener("message", function (message) {
       var event = JSON.parse(message.data);
+      // Other scripts of the page (the web-chat typing indicator) listen for events here.
+      document.dispatchEvent(new CustomEvent("frontdesk:event", { detail: event }));
       if (event.type !== "hello") refreshFor(event);
     });
     socket.addEventListener("close", function (closed) {
