@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("inbox/", include("frontdesk.inbox.urls")),
+    path("inbox/callbacks/", include("frontdesk.callbacks.urls")),
     path("", include("frontdesk.core.urls")),
     path("settings/inbound-events/", include("frontdesk.pipeline.urls")),
     path("settings/channels/", include("frontdesk.channels.admin_urls")),
