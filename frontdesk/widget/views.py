@@ -10,6 +10,7 @@ multipart POST without custom headers), so no preflight is needed.
 from __future__ import annotations
 
 import json
+import mimetypes
 import uuid
 from pathlib import PurePosixPath
 from typing import Any
@@ -141,7 +142,9 @@ def upload(request: HttpRequest, channel_token: str) -> HttpResponse:
     uploaded.seek(0)
     filename = clean_filename(uploaded.name or "file")
     content_type = detect_content_type(head, filename)
-    if content_type in REFUSED_TYPES or content_type in ACTIVE_TYPES:
+    named_type, _encoding = mimetypes.guess_type(filename)
+    # Pages and scripts are refused by their bytes or their name: a customer has no reason to send one.
+    if content_type in REFUSED_TYPES or content_type in ACTIVE_TYPES or named_type in ACTIVE_TYPES:
         return _refuse(request, channel, 415, "type", "this kind of file cannot be sent")
     storage_name = default_storage.save(
         upload_prefix(channel) + uuid.uuid4().hex + PurePosixPath(filename).suffix[:10], File(uploaded)
