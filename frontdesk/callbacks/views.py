@@ -74,6 +74,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     partial = request.GET.get("partial")
     if partial == "nav":
         return render(request, "callbacks/queue.html#nav", context)
+    context["summary"] = summarise(member.workspace_id, since=timezone.now() - timedelta(hours=24))
     if partial == "waiting":
         return render(request, "callbacks/queue.html#waiting", context)
     can_reassign = member.has_role_at_least(Role.SUPERVISOR)
@@ -82,7 +83,6 @@ def queue(request: HttpRequest) -> HttpResponse:
         "callbacks/queue.html",
         {
             **context,
-            "summary": summarise(member.workspace_id, since=timezone.now() - timedelta(hours=24)),
             "outcomes": CallOutcome.choices,
             "can_reassign": can_reassign,
             "members": (

@@ -87,7 +87,7 @@ def test_another_workspaces_contact_channel_or_conversation_is_not_found(api: Ap
     mine_contact, mine_channel = make_contact(workspace), make_channel(workspace)
     foreign_contact, foreign_channel = make_contact(other), make_channel(other)
     foreign_conversation = make_conversation(other)
-    attempts = [
+    attempts: list[dict[str, Any]] = [
         {"contact_id": foreign_contact.pk, "channel_id": mine_channel.pk},
         {"contact_id": mine_contact.pk, "channel_id": foreign_channel.pk},
         {"contact_id": mine_contact.pk, "conversation_id": foreign_conversation.pk},
