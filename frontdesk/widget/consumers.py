@@ -52,17 +52,24 @@ class WidgetConsumer(JsonWebsocketConsumer):  # type: ignore[misc]
         self.context = {}
         address = (self.scope.get("client") or ["?"])[0]
         if not limits.allow("connect", str(address)):
-            self.close(code=CLOSE_FORBIDDEN)
+            self.refuse(CLOSE_FORBIDDEN)
             return
         try:
             self.channel = channel_for_webhook("webchat", self.scope["url_route"]["kwargs"]["channel_token"])
         except ChannelNotFound:
-            self.close(code=CLOSE_NOT_FOUND)
+            self.refuse(CLOSE_NOT_FOUND)
             return
         if not origin_allowed(self.channel, header(self.scope, b"origin")):
-            self.close(code=CLOSE_FORBIDDEN)
+            self.refuse(CLOSE_FORBIDDEN)
             return
         self.accept()
+
+    def refuse(self, code: int) -> None:
+        # Accepted first: a socket refused during the handshake reaches the page as a bare 1006, and the
+        # widget would keep retrying; this code tells it to stop.
+        self.channel = None
+        self.accept()
+        self.close(code=code)
 
     def disconnect(self, code: int) -> None:
         if self.group is not None:

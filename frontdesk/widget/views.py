@@ -107,7 +107,7 @@ def script(request: HttpRequest, channel_token: str) -> HttpResponse:
     public = settings.PUBLIC_URL
     config = {
         "base": f"{public}/widget/{channel.webhook_token}",
-        "socket": ("wss" if public.startswith("https") else "ws")
+        "socket": ("wss:" if public.startswith("https:") else "ws:")
         + public.split(":", 1)[1]
         + f"/ws/widget/{channel.webhook_token}/",
         "channel": channel.webhook_token,

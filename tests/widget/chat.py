@@ -42,6 +42,9 @@ class Widget:
     async def open(self) -> tuple[bool, int | None]:
         await self.communicator.send_input({"type": "websocket.connect"})
         response = await self.communicator.receive_output(5)
+        if response["type"] == "websocket.accept" and not await self.communicator.receive_nothing(0.1):
+            # Accepted only to be closed with a reason the browser can read.
+            response = await self.communicator.receive_output(1)
         if response["type"] == "websocket.close":
             return False, response.get("code")
         return True, None

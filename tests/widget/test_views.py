@@ -37,7 +37,7 @@ def test_the_script_carries_its_settings_and_strings_in_every_language(client: C
     assert response["Content-Type"].startswith("text/javascript")
     body = response.content.decode()
     assert "__FRONTDESK_WIDGET_CONFIG__" not in body
-    assert f"/ws/widget/{channel.webhook_token}/" in body
+    assert f'"ws://127.0.0.1:8000/ws/widget/{channel.webhook_token}/"' in body
     assert '"zh-hant"' in body and '"zh-hans"' in body and "Chat with us" in body
     assert len(response.content) < 30 * 1024
 

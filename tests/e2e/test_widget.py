@@ -1,0 +1,243 @@
+"""The web-chat widget on a business's own site: a customer chats with an agent, both live, in a real browser.
+
+The host page is served by this test on another port than Frontdesk (another
+origin), as a shop's site would be, and embeds the widget with one script tag.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.utils import translation
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.running import FRONTDESK, free_port, frontdesk, is_healthy, product_env, wait_for
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "widget agent passphrase 1"
+AGENT = "widget-agent@example.com"
+
+SETUP = f"""
+import json, sys, django
+django.setup()
+from frontdesk.channels.webchat.setup import create_webchat_channel
+from tests.factories import make_member, make_user, make_workspace
+workspace = make_workspace("Widget Shop")
+channel = create_webchat_channel(workspace, "Shop chat", sys.argv[1], greeting="Hello! 你好！")
+user = make_user({AGENT!r}, language="en")
+user.set_password({PASSWORD!r})
+user.save()
+make_member(workspace, user=user)
+print(json.dumps({{"token": channel.webhook_token, "secret": channel.secrets["identity_secret"]}}))
+"""
+
+PAGE = """<!DOCTYPE html>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>
+<style>body {{ font: 16px Georgia, serif; background: #fafaf5; }} button {{ background: red !important; }}</style>
+<script>
+window.Frontdesk = window.Frontdesk
+  || function () {{ (window.Frontdesk.q = window.Frontdesk.q || []).push(arguments); }};
+{calls}
+</script>
+<script async src="{script}"></script>
+</head><body><h1>{title}</h1><p>{body}</p></body></html>
+"""
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def shop_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The business's site: static pages on their own origin."""
+    root = tmp_path_factory.mktemp("shop")
+    port = free_port()
+    server = ThreadingHTTPServer(("127.0.0.1", port), partial(QuietHandler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{port}", root
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def running_web(tmp_path_factory: pytest.TempPathFactory, shop_site: tuple[str, Path]) -> Iterator[tuple[str, str]]:
+    shop, root = shop_site
+    var_dir = tmp_path_factory.mktemp("widget")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with product_env(var_dir) as env:
+        env = env | {"DJANGO_SETTINGS_MODULE": "frontdesk.settings", "FRONTDESK_PUBLIC_URL": base}
+        frontdesk("migrate", "--no-input", env=env)
+        made = subprocess.run([sys.executable, "-c", SETUP, shop], env=env, capture_output=True, text=True, cwd=REPO)
+        assert made.returncode == 0, made.stderr
+        fixture = json.loads(made.stdout.strip().splitlines()[-1])
+        script = f"{base}/widget/{fixture['token']}.js"
+        pages = {
+            "order.html": ("en", "Order HK-1042", "Frontdesk('context', {order_number: 'HK-1042'});"),
+            "forged.html": (
+                "en",
+                "My account",
+                "Frontdesk('identify', {user_id: 'cust-1', user_hash: '" + "0" * 64 + "', name: 'Mallory'});",
+            ),
+            "zh.html": ("zh-HK", "訂單 HK-2046", "Frontdesk('context', {order_number: 'HK-2046'});"),
+        }
+        for name, (lang, title, calls) in pages.items():
+            (root / name).write_text(
+                PAGE.format(lang=lang, title=title, calls=calls, script=script, body="Shop page"), encoding="utf-8"
+            )
+        log = var_dir / "web.log"
+        with log.open("w") as output:
+            web = subprocess.Popen([*FRONTDESK, "run", "--port", str(port)], env=env, stdout=output, stderr=output)
+        try:
+            wait_for(partial(is_healthy, base), 30, "the web process", log)
+            yield base, shop
+        finally:
+            web.send_signal(signal.SIGINT)
+            web.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        yield browser
+        browser.close()
+
+
+def new_page(browser: Browser) -> Page:
+    return browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+
+
+def open_widget(page: Page, url: str) -> None:
+    page.goto(url)
+    page.locator("[data-testid=fd-launcher]").click()
+    expect(page.locator("[data-testid=fd-panel]")).to_be_visible()
+    expect(page.locator("[data-testid=fd-panel]")).to_have_attribute("data-online", re_any(), timeout=10_000)
+
+
+def re_any() -> Any:
+    import re
+
+    return re.compile(r"true|false")
+
+
+def test_the_offline_form_shows_when_no_agent_is_online(browser: Browser, running_web: tuple[str, str]) -> None:
+    _base, shop = running_web
+    page = new_page(browser)
+    open_widget(page, f"{shop}/order.html")
+    expect(page.locator("[data-testid=fd-panel]")).to_have_attribute("data-online", "false")
+    expect(page.locator("[data-testid=fd-offline]")).to_be_visible()
+    expect(page.locator("[data-testid=fd-composer]")).to_be_hidden()
+    page.fill("[data-testid=fd-offline-email]", "ada@example.com")
+    page.fill("[data-testid=fd-offline-text]", "Please email me about HK-1042")
+    page.click("[data-testid=fd-offline-send]")
+    expect(page.locator("[data-testid=fd-log] li.customer")).to_contain_text("Please email me about HK-1042")
+    expect(page.locator("[data-testid=fd-composer]")).to_be_visible()
+    page.context.close()
+
+
+def test_a_forged_identity_is_refused_and_the_visitor_chats_as_a_guest(
+    browser: Browser, running_web: tuple[str, str]
+) -> None:
+    _base, shop = running_web
+    page = new_page(browser)
+    open_widget(page, f"{shop}/forged.html")
+    notice = page.locator("[data-testid=fd-notice]")
+    expect(notice).to_have_attribute("data-identity", "refused")
+    expect(notice).to_have_text("We could not confirm your sign-in, so you are chatting as a guest.")
+    page.context.close()
+
+
+def test_a_traditional_chinese_page_gets_traditional_strings(browser: Browser, running_web: tuple[str, str]) -> None:
+    _base, shop = running_web
+    page = new_page(browser)
+    open_widget(page, f"{shop}/zh.html")
+    with translation.override("zh-hant"):
+        title = translation.gettext("Chat with us")
+    expect(page.locator("[data-testid=fd-launcher]")).to_have_text(title)
+    expect(page.locator("[data-testid=fd-offline-send]")).to_be_visible()
+    expect(page.locator("[data-testid=fd-offline] label span").first).to_have_text("電子郵件")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "widget-zh-hant.png"))
+    page.context.close()
+
+
+def sign_in(page: Page, base: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=login]", AGENT)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/inbox/")
+    expect(page.locator("body")).to_have_attribute("data-live", "connected", timeout=10_000)
+
+
+def test_a_customer_and_an_agent_chat_live_and_history_survives_a_reload(
+    browser: Browser, running_web: tuple[str, str]
+) -> None:
+    base, shop = running_web
+    agent = new_page(browser)
+    sign_in(agent, base)
+    customer = new_page(browser)
+    open_widget(customer, f"{shop}/order.html")
+    expect(customer.locator("[data-testid=fd-panel]")).to_have_attribute("data-online", "true")
+    expect(customer.locator("[data-testid=fd-composer]")).to_be_visible()
+    customer.fill("[data-testid=fd-text]", "Where is my order? <b>HK-1042</b> 我的訂單呢？")
+    customer.click("[data-testid=fd-send]")
+    sent = customer.locator("[data-testid=fd-log] li.customer").last
+    expect(sent).to_have_text("Where is my order? <b>HK-1042</b> 我的訂單呢？")
+    expect(sent).not_to_have_class(re_sending(), timeout=10_000)
+
+    # The new conversation appears in the agent's inbox by itself.
+    link = agent.locator("a[href*='/inbox/conversations/']", has_text="Where is my order?")
+    expect(link).to_be_visible(timeout=10_000)
+    link.click()
+    expect(agent.locator("#timeline .message-inbound").last).to_contain_text("<b>HK-1042</b> 我的訂單呢？")
+    expect(agent.locator("[data-testid=context-order]")).to_have_text("HK-1042")
+    expect(agent.locator("body")).to_have_attribute("data-live", "connected", timeout=10_000)
+
+    customer.fill("[data-testid=fd-text]", "Also")
+    expect(agent.locator("[data-testid=widget-typing]")).to_be_visible(timeout=10_000)
+
+    agent.check("input[name=kind][value=reply]")
+    agent.fill("#composer-text", "It ships today")
+    expect(customer.locator("[data-testid=fd-typing]")).to_be_visible(timeout=10_000)
+    agent.click("#composer button[type=submit]")
+    expect(customer.locator("[data-testid=fd-log] li.agent").last).to_have_text("It ships today", timeout=15_000)
+    expect(agent.locator("#timeline .message-outbound").last).to_contain_text("Delivered", timeout=15_000)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    customer.screenshot(path=str(SCREENSHOTS / "widget-en.png"))
+
+    customer.reload()
+    customer.locator("[data-testid=fd-launcher]").click()
+    log = customer.locator("[data-testid=fd-log]")
+    expect(log.locator("li.customer")).to_have_text(["Where is my order? <b>HK-1042</b> 我的訂單呢？"], timeout=10_000)
+    expect(log.locator("li.agent").last).to_have_text("It ships today")
+    customer.context.close()
+    agent.context.close()
+
+
+def re_sending() -> Any:
+    import re
+
+    return re.compile(r"sending")
