@@ -108,6 +108,7 @@ class WidgetConsumer(JsonWebsocketConsumer):  # type: ignore[misc]
         if self.group is not None:
             async_to_sync(self.channel_layer.group_discard)(self.group, self.channel_name)
         self.visitor = visitor
+        conversation.remember_verified(visitor)
         self.group = visitor_group(self.channel.pk, visitor.external_id)
         async_to_sync(self.channel_layer.group_add)(self.group, self.channel_name)
         self.context = conversation.clean_context(content.get("context"))

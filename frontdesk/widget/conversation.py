@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.utils import timezone
+
 from frontdesk.channels.base import Delivery, RawEvent
 from frontdesk.channels.webchat.media import upload_prefix
 from frontdesk.contacts.models import Contact, Identity
@@ -132,6 +134,23 @@ def contact_for(visitor: Visitor) -> Contact:
         display_name=visitor.name,
     )
     return contact
+
+
+def remember_verified(visitor: Visitor) -> None:
+    """A verified customer's name and email, as the business's site vouches for them now, kept on their contact."""
+    if not visitor.verified or not (visitor.name or visitor.email):
+        return
+    identity = identity_of(visitor)
+    if identity is None:
+        return  # made with them by the first message
+    contact = identity.contact
+    changes = {
+        field: value
+        for field, value in (("name", visitor.name), ("email", visitor.email))
+        if value and getattr(contact, field) != value
+    }
+    if changes:
+        Contact.in_workspace(contact.workspace_id).filter(pk=contact.pk).update(**changes, updated_at=timezone.now())
 
 
 def active_conversation(visitor: Visitor) -> Conversation | None:

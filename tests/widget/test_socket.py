@@ -160,6 +160,17 @@ def test_a_verified_customer_is_one_contact_on_two_devices(workspace: Workspace)
     assert [message.text for message in inbound(channel)] == ["from phone-0001", "from laptop-001"]
     assert Conversation.in_workspace(workspace).count() == 1
 
+    renamed = {**claims, "name": "Chan Tai Man", "email": "ctm@example.com"}
+
+    async def rename() -> None:
+        widget = Widget(channel)
+        await widget.hello(identify=renamed)
+        await widget.close()
+
+    run(rename())
+    identity.contact.refresh_from_db()
+    assert (identity.contact.name, identity.contact.email) == ("Chan Tai Man", "ctm@example.com")
+
 
 def test_a_forged_identity_is_refused_and_nothing_reaches_the_real_customer(workspace: Workspace) -> None:
     channel = make_webchat(workspace)

@@ -195,7 +195,7 @@
     ui.text.setAttribute("placeholder", t("placeholder"));
     ui.text.setAttribute("aria-label", t("message"));
     ui.send.textContent = t("send");
-    ui.attach.textContent = "📎";
+    ui.attach.textContent = "+";
     ui.attach.setAttribute("aria-label", t("attach"));
     ui.attach.setAttribute("title", t("attach"));
     ui.callToggle.textContent = t("callMe");
