@@ -154,3 +154,27 @@ def test_the_inbox_navigation_links_to_the_queue(client: Client, agent: Member) 
     client.force_login(agent.user)
     page = client.get("/inbox/").content.decode()
     assert 'href="/inbox/callbacks/" id="callback-nav"' in page
+
+
+def test_the_queue_page_query_count_does_not_grow_with_requests(
+    client: Client, agent: Member, new_callback: NewCallback
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(agent.user)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/inbox/callbacks/").status_code == 200
+        return len(captured)
+
+    new_callback("+85291234560", name="First")
+    claim(new_callback("+85291234561", name="Second"), agent)
+    queries()  # the first request of a session reads more (session, membership)
+    few = queries()
+    for index in range(2, 8):
+        callback = new_callback(f"+8529123456{index}", name=f"Customer {index}")
+        if index % 2:
+            claim(callback, make_member(agent.workspace))
+    assert queries() == few
