@@ -76,7 +76,7 @@ class ImapServer:
     def flags(self, folder: str = "INBOX") -> list[tuple[bytes, ...]]:
         with self.client() as client:
             client.select_folder(folder, readonly=True)
-            return [data[b"FLAGS"] for data in client.fetch("1:*", ["FLAGS"]).values()]
+            return [data[b"FLAGS"] for data in client.fetch(client.search(), ["FLAGS"]).values()]
 
 
 def free_port() -> int:

@@ -80,7 +80,7 @@ def mailbox_for(channel: Channel) -> Mailbox:
     """The channel's reading state, created at the first read; follows a change of the folder setting."""
     folder = mail_account(channel).folder
     mailbox, _created = Mailbox.in_workspace(channel.workspace_id).get_or_create(
-        channel=channel, defaults={"folder": folder}
+        channel=channel, defaults={"folder": folder, "workspace_id": channel.workspace_id}
     )
     if mailbox.folder != folder:
         # Another folder has its own UIDs: start it from scratch (known mails are recognised by Message-ID).
@@ -251,11 +251,21 @@ class MailboxReader:
             record_failure(mailbox, as_mailbox_error(error, account.imap))
 
     def _idle(self, client: IMAPClient, mailbox: Mailbox) -> None:
-        """Wait in IDLE until the server announces mail, ``stop``, or the time to re-issue IDLE."""
+        """Wait in IDLE until the server announces mail, ``stop``, or the time to re-issue IDLE.
+
+        Mail delivered since the last search may be announced only in answer to
+        a command (pymap holds it until IDLE ends): a NOOP first catches it.
+        IDLE is also ended every ``poll_seconds`` to read the folder again, so
+        an announcement lost on the way delays a mail by that much at most.
+        """
+        _answer, responses = client.noop()
+        if any(_announces_mail(response) for response in responses):
+            return
         client.idle()
         started = renewed = time.monotonic()
+        period = min(self.idle_renew_seconds, self.poll_seconds)
         try:
-            while not self.stop.is_set() and time.monotonic() - started < self.idle_renew_seconds:
+            while not self.stop.is_set() and time.monotonic() - started < period:
                 responses = client.idle_check(timeout=IDLE_CHECK_SECONDS)
                 if any(_announces_mail(response) for response in responses):
                     return
