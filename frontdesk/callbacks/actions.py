@@ -166,7 +166,7 @@ def _announce(event_type: str, callback: CallbackRequest) -> None:
 
 
 def _tell_customer(callback: CallbackRequest, text_for_customer: str) -> None:
-    """Send ``text_for_customer`` on the callback's channel; when the channel refuses, note why instead."""
+    """Send ``text_for_customer`` on the callback's channel; when the channel refuses, note why for the agents."""
     conversation = callback.conversation
     try:
         conversation_actions.reply(conversation, None, text_for_customer, via=callback.channel)
@@ -256,7 +256,8 @@ def request_callback(
             publish("conversation.updated", conversation.workspace_id, {**payload, "changes": {}})
         record(channel.workspace_id, "callback.requested", callback, changes={"source": source, "channel": channel.pk})
         with _in_customer_language(callback):
-            _tell_customer(callback, _confirmation_text(callback))
+            confirmation = _confirmation_text(callback)
+        _tell_customer(callback, confirmation)
         _announce("callback.created", callback)
     return callback
 
@@ -414,11 +415,10 @@ def record_outcome(callback: CallbackRequest, member: Member, outcome: CallOutco
             actor=member.user,
             changes={"outcome": outcome.value, "attempt": callback.attempt_count, "status": callback.status},
         )
-        message = None
         with _in_customer_language(callback):
-            message = _outcome_text(callback, outcome, retry_at, workspace)
-            if message:
-                _tell_customer(callback, message)
+            told = _outcome_text(callback, outcome, retry_at, workspace)
+        if told:
+            _tell_customer(callback, told)
         _announce("callback.updated", callback)
     return attempt
 

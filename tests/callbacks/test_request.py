@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
@@ -9,10 +11,12 @@ from django.utils.translation import gettext
 
 from frontdesk.callbacks.actions import InvalidPhoneNumber, customer_language, normalise_phone, request_callback
 from frontdesk.callbacks.models import CallbackRequest, CallbackStatus, ConfirmationState
+from frontdesk.callbacks.schemas import CallbackOut
 from frontdesk.channels.models import ChannelKind
 from frontdesk.contacts.models import Contact
 from frontdesk.conversations.models import Conversation, Message, MessageKind, OutboxEntry
 from frontdesk.core.models import Workspace
+from frontdesk.pipeline.events import Event
 from tests.factories import make_channel, make_contact, make_conversation, make_message, make_workspace
 
 
@@ -153,3 +157,18 @@ def test_a_context_that_is_too_large_is_refused(workspace: Workspace) -> None:
             phone="+85291234567",
             context={"page": "x" * 5000},
         )
+
+
+def test_agents_hear_of_a_new_request_in_the_callback_schema(
+    workspace: Workspace, events: list[Event], django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        callback = request_callback(
+            channel=make_channel(workspace), contact=make_contact(workspace), phone="+85291234567"
+        )
+    created = [event for event in events if event.type == "callback.created"]
+    assert len(created) == 1
+    announced = CallbackOut.model_validate(created[0].payload["callback"])
+    assert (announced.id, announced.phone, announced.status) == (callback.pk, "+85291234567", "waiting")
+    assert created[0].payload["conversation_id"] == callback.conversation_id
+    assert created[0].workspace_id == workspace.pk
