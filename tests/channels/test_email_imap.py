@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+import os
+import signal
+import sqlite3
 import ssl
 import threading
 import time
@@ -42,7 +45,9 @@ from frontdesk.core.scheduler import registered_jobs
 from frontdesk.pipeline.models import InboundEvent
 from tests.channels.mailserver import HOST, ImapServer, imap_server
 from tests.channels.webhooks import hook_path
+from tests.core.test_processes import running_product
 from tests.factories import make_workspace
+from tests.running import frontdesk, wait_for
 
 CUSTOMER = "Chan Tai Man <chan@example.hk>"
 
@@ -382,3 +387,45 @@ def _wait_for(condition: Any, seconds: float = 10) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.05)
+
+
+@pytest.mark.timeout(120)
+def test_frontdesk_run_reads_mailboxes_in_embedded_mode(tmp_path: Path, server: ImapServer) -> None:
+    """`frontdesk run` as a user starts it: the supervised mail reader picks up mail within seconds (IDLE)."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"FRONTDESK_DATABASE_URL", "FRONTDESK_REDIS_URL", "FRONTDESK_SUPERVISED"}
+    }
+    env.update(
+        FRONTDESK_VAR_DIR=str(tmp_path / "var"),
+        FRONTDESK_HTTP_ALLOWED_PRIVATE_HOSTS=f"{HOST}:{server.port}",
+        # Only the reader may fetch: the scheduler's polling would not come round within this test.
+        FRONTDESK_IMAP_POLL_SECONDS="3600",
+    )
+    frontdesk("migrate", "--verbosity=0", env=env)
+    frontdesk(
+        "shell",
+        "--verbosity=0",
+        "-c",
+        "from frontdesk.channels.email.setup import create_email_channel\n"
+        "from tests.factories import make_workspace\n"
+        f"create_email_channel(make_workspace(), 'Support', 'support@shop.example', imap_host={server.host!r}, "
+        f"imap_port={server.port}, imap_security='none', imap_username={server.username!r}, "
+        f"imap_password={server.password!r})",
+        env=env,
+    )
+    database = tmp_path / "var" / "frontdesk.sqlite3"
+    table = InboundEvent._meta.db_table
+
+    def stored() -> int:
+        with sqlite3.connect(database) as db:
+            return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608
+
+    with running_product(tmp_path, env) as product:
+        wait_for(lambda: product.pid("mail"), 30, "the mail reader", product.log)
+        server.deliver(mail(1))
+        wait_for(lambda: stored() == 1, 30, "the mail to be stored", product.log)
+        product.process.send_signal(signal.SIGINT)
+        assert product.process.wait(timeout=20) == 0
+    assert "mail exited" not in product.log.read_text()

@@ -22,7 +22,8 @@ from frontdesk.demo import DEMO_ADMIN_EMAIL, DEMO_AGENT_EMAIL, DEMO_PASSWORD
 
 class Command(BaseCommand):
     help = (
-        "Run Frontdesk: the web server, the task worker and the scheduler, restarted if they crash. Stop with Ctrl-C."
+        "Run Frontdesk: the web server, the task worker, the scheduler and the mailbox reader, restarted if they "
+        "crash. Stop with Ctrl-C."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -43,6 +44,9 @@ class Command(BaseCommand):
             Role("web", [*command, "web", "--host", host, "--port", str(port)]),
             Role("worker", [*command, "worker"], env=forward),
             Role("scheduler", [*command, "scheduler"], env=forward),
+            # Mailboxes are read in a process of their own: each holds an IMAP connection waiting in IDLE,
+            # which would tie up worker threads, and a mail server's trouble cannot stall sending or webhooks.
+            Role("mail", [*command, "mail-reader"], env=forward),
         ]
         url = f"http://{host}:{port}"
         supervisor: Supervisor
