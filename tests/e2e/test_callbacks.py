@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -170,3 +171,25 @@ def test_a_requested_callback_is_claimed_by_one_agent_and_leaves_the_others_queu
     assert recorded["attempts"][0]["notes"] == "Refund of HK$480 agreed"
     assert recorded["seconds_to_claim"] > 0
     assert recorded["seconds_to_first_attempt"] >= recorded["seconds_to_claim"]
+
+
+def test_the_inbox_navigation_count_turns_red_when_a_request_misses_its_target(
+    browser: Browser, running_web: tuple[str, dict[str, Any]]
+) -> None:
+    base, fixture = running_web
+    ada = queue_page(browser, base, "ada@example.com")
+    ada.goto(f"{base}/inbox/")
+    expect(ada.locator("body")).to_have_attribute("data-live", "connected", timeout=10_000)
+    count = ada.locator("#callback-nav [data-testid=callback-nav-count]")
+    expect(count).to_have_text("0")
+    response = httpx.post(
+        f"{base}/api/v1/callbacks",
+        json={"identity": {"channel_id": fixture["channel"], "external_id": "shop-4411"}, "phone": "+852 6123 4567"},
+        headers={"Authorization": f"Bearer {fixture['token']}"},
+    )
+    assert response.status_code == 201, response.text
+    expect(count).to_have_text("1", timeout=5_000)
+    expect(count).to_have_class(re.compile(r"\bbreached\b"), timeout=8_000)
+    ada.locator("#callback-nav").click()
+    ada.wait_for_url(f"{base}/inbox/callbacks/")
+    expect(ada.get_by_test_id("callback-waiting")).to_contain_text("+852 6123 4567")
