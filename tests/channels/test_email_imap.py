@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.smtp import AuthResult, LoginPassword
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -23,6 +24,7 @@ from cryptography.x509.oid import NameOID
 from django.test import Client
 from django.urls import reverse
 
+from frontdesk.channels.connect import ConnectionTestFailed
 from frontdesk.channels.email.account import mail_account
 from frontdesk.channels.email.events import raw_mime
 from frontdesk.channels.email.hook import sign_raw
@@ -37,13 +39,16 @@ from frontdesk.channels.email.mailboxes import (
     take_lease,
 )
 from frontdesk.channels.email.parsing import parse_email
-from frontdesk.channels.email.setup import create_email_channel
+from frontdesk.channels.email.setup import CONNECTOR, create_email_channel
 from frontdesk.channels.email.tasks import poll_mailboxes, read_mailbox
 from frontdesk.channels.models import Channel, Mailbox
+from frontdesk.core.http_client import HttpClient
 from frontdesk.core.models import Member, Workspace
 from frontdesk.core.scheduler import registered_jobs
 from frontdesk.pipeline.models import InboundEvent
-from tests.channels.mailserver import HOST, ImapServer, imap_server
+from tests.channels.mailserver import HOST, ImapServer, free_port, imap_server
+from tests.channels.test_email_sending import Mailbox as SmtpMailbox
+from tests.channels.test_email_sending import running_server
 from tests.channels.webhooks import hook_path
 from tests.core.test_processes import running_product
 from tests.factories import make_workspace
@@ -429,3 +434,131 @@ def test_frontdesk_run_reads_mailboxes_in_embedded_mode(tmp_path: Path, server: 
         product.process.send_signal(signal.SIGINT)
         assert product.process.wait(timeout=20) == 0
     assert "mail exited" not in product.log.read_text()
+
+
+SMTP_USER = "support@shop.example"
+SMTP_PASSWORD = "smtp password 2026"
+
+
+def _smtp_login(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+        SMTP_USER.encode(),
+        SMTP_PASSWORD.encode(),
+    )
+    # handled=False: aiosmtpd answers a refusal with 535 itself.
+    return AuthResult(success=ok, handled=False)
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[SmtpMailbox, int]]:
+    received = SmtpMailbox()
+    # Plain AUTH on loopback (aiosmtpd warns about it, rightly, for anything else).
+    with (
+        pytest.warns(UserWarning, match="Requiring AUTH while not requiring TLS"),
+        running_server(received, auth_required=True, auth_require_tls=False, authenticator=_smtp_login) as port,
+    ):
+        yield received, port
+
+
+def connected_channel(workspace: Workspace, server: ImapServer, smtp_port: int, settings: Any, **extra: Any) -> Channel:
+    smtp = {
+        "smtp_host": HOST,
+        "smtp_port": smtp_port,
+        "smtp_security": "none",
+        "smtp_username": SMTP_USER,
+        "smtp_password": SMTP_PASSWORD,
+    }
+    channel = email_channel(workspace, server, settings, **{**smtp, **extra})
+    settings.FRONTDESK_HTTP_ALLOWED_PRIVATE_HOSTS = [f"{HOST}:{server.port}", f"{HOST}:{smtp_port}"]
+    return channel
+
+
+def test_the_connection_test_logs_in_to_imap_and_smtp_and_changes_nothing(
+    workspace: Workspace, server: ImapServer, smtp_server: tuple[SmtpMailbox, int], settings: Any
+) -> None:
+    received, smtp_port = smtp_server
+    server.deliver(mail(1))
+    server.deliver(mail(2))
+    channel = connected_channel(workspace, server, smtp_port, settings)
+
+    assert CONNECTOR.test_connection(channel, HttpClient()) == "IMAP: 2 messages in INBOX · SMTP: login ok"
+    assert received.received == []
+    assert all(b"\\Seen" not in flags for flags in server.flags())
+    assert events(channel) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"imap_password": "wrong imap secret"}, "The IMAP server refused the login"),
+        ({"smtp_password": "wrong smtp secret"}, "The SMTP server refused the login: 535"),
+        ({"imap_folder": "Archive/2019"}, "IMAP: "),
+        ({"smtp_security": "starttls"}, "STARTTLS"),
+    ],
+)
+def test_the_connection_test_says_what_failed_without_the_password(
+    workspace: Workspace,
+    server: ImapServer,
+    smtp_server: tuple[SmtpMailbox, int],
+    settings: Any,
+    change: dict[str, str],
+    reason: str,
+) -> None:
+    channel = connected_channel(workspace, server, smtp_server[1], settings, **change)
+
+    with pytest.raises(ConnectionTestFailed) as failed:
+        CONNECTOR.test_connection(channel, HttpClient())
+
+    assert reason in failed.value.reason
+    assert "secret" not in failed.value.reason
+
+
+def test_the_connection_test_tells_an_unreachable_smtp_server(
+    workspace: Workspace, server: ImapServer, settings: Any
+) -> None:
+    channel = connected_channel(workspace, server, free_port(), settings)
+
+    with pytest.raises(ConnectionTestFailed, match="refused the connection"):
+        CONNECTOR.test_connection(channel, HttpClient())
+
+
+def test_an_admin_connects_a_mailbox_tests_it_and_sees_the_signing_key(
+    workspace: Workspace,
+    server: ImapServer,
+    smtp_server: tuple[SmtpMailbox, int],
+    settings: Any,
+    client: Client,
+    admin: Member,
+) -> None:
+    settings.FRONTDESK_HTTP_ALLOWED_PRIVATE_HOSTS = [f"{HOST}:{server.port}", f"{HOST}:{smtp_server[1]}"]
+    client.force_login(admin.user)
+    form = {
+        "name": "Support mail",
+        "address": "support@shop.example",
+        "imap_host": HOST,
+        "imap_port": str(server.port),
+        "imap_security": "none",
+        "imap_username": server.username,
+        "imap_password": server.password,
+        "smtp_host": HOST,
+        "smtp_port": str(smtp_server[1]),
+        "smtp_security": "none",
+        "smtp_username": SMTP_USER,
+        "smtp_password": SMTP_PASSWORD,
+    }
+
+    created = client.post(reverse("channels:connect", args=["email"]), form, follow=True)
+
+    assert created.status_code == 200, created.content.decode()[:2000]
+    channel = Channel.in_workspace(workspace).get(kind="email")
+    account = mail_account(channel)
+    assert (account.address, account.imap.port, account.folder, account.imap.security) == (
+        "support@shop.example",
+        server.port,
+        "INBOX",
+        "none",
+    )
+    assert len(account.webhook_signing_key) >= 32
+    assert account.webhook_signing_key in created.content.decode()
+    tested = client.post(reverse("channels:test", args=[channel.pk]), follow=True)
+    assert "IMAP: 0 messages in INBOX · SMTP: login ok" in tested.content.decode()
