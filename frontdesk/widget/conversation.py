@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from frontdesk.channels.base import Delivery, RawEvent
@@ -123,17 +124,25 @@ def contact_for(visitor: Visitor) -> Contact:
     if identity is not None:
         return identity.contact
     workspace_id = visitor.channel.workspace_id
-    contact = Contact.in_workspace(workspace_id).create(
-        workspace_id=workspace_id, name=visitor.name, email=visitor.email
-    )
-    Identity.in_workspace(workspace_id).create(
-        workspace_id=workspace_id,
-        contact=contact,
-        channel=visitor.channel,
-        external_id=visitor.external_id,
-        display_name=visitor.name,
-    )
-    return contact
+    try:
+        with transaction.atomic():
+            contact = Contact.in_workspace(workspace_id).create(
+                workspace_id=workspace_id, name=visitor.name, email=visitor.email
+            )
+            Identity.in_workspace(workspace_id).create(
+                workspace_id=workspace_id,
+                contact=contact,
+                channel=visitor.channel,
+                external_id=visitor.external_id,
+                display_name=visitor.name,
+            )
+            return contact
+    except IntegrityError:
+        # Their first message was processed meanwhile, with the identity.
+        identity = identity_of(visitor)
+        if identity is None:
+            raise
+        return identity.contact
 
 
 def remember_verified(visitor: Visitor) -> None:

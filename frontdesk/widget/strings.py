@@ -21,7 +21,7 @@ STRINGS = {
     "offlineTitle": _("We are away right now"),
     "offlineIntro": _("Leave your email and message, and we will reply as soon as we are back."),
     "email": _("Email"),
-    "name": _("Name"),
+    "name": _("Your name"),
     "message": _("Message"),
     "offlineSend": _("Send message"),
     "offlineThanks": _("Thank you. We will reply by email."),

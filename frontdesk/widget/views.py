@@ -164,6 +164,8 @@ def upload(request: HttpRequest, channel_token: str) -> HttpResponse:
     except conversation.MessageRefused as error:
         default_storage.delete(storage_name)
         return _refuse(request, channel, 400, error.code, error.detail)
+    if not new:
+        default_storage.delete(storage_name)  # the first upload with this id is the one attached
     return _answer(request, channel, {"id": request.POST.get("id"), "duplicate": not new}, 201 if new else 200)
 
 

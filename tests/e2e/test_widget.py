@@ -30,6 +30,12 @@ SCREENSHOTS = REPO / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "widget agent passphrase 1"
 AGENT = "widget-agent@example.com"
+# What a customer types is text everywhere: shown as typed, never run (RELIABILITY T-29).
+HOSTILE = 'Where is my order? <img src=x onerror="window.__xss=1"> 我的訂單呢？'
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082"
+)
 
 SETUP = f"""
 import json, sys, django
@@ -202,19 +208,25 @@ def test_a_customer_and_an_agent_chat_live_and_history_survives_a_reload(
     open_widget(customer, f"{shop}/order.html")
     expect(customer.locator("[data-testid=fd-panel]")).to_have_attribute("data-online", "true")
     expect(customer.locator("[data-testid=fd-composer]")).to_be_visible()
-    customer.fill("[data-testid=fd-text]", "Where is my order? <b>HK-1042</b> 我的訂單呢？")
+    customer.fill("[data-testid=fd-text]", HOSTILE)
     customer.click("[data-testid=fd-send]")
     sent = customer.locator("[data-testid=fd-log] li.customer").last
-    expect(sent).to_have_text("Where is my order? <b>HK-1042</b> 我的訂單呢？")
+    expect(sent).to_have_text(HOSTILE)
     expect(sent).not_to_have_class(re_sending(), timeout=10_000)
 
     # The new conversation appears in the agent's inbox by itself.
     link = agent.locator("a[href*='/inbox/conversations/']", has_text="Where is my order?")
     expect(link).to_be_visible(timeout=10_000)
     link.click()
-    expect(agent.locator("#timeline .message-inbound").last).to_contain_text("<b>HK-1042</b> 我的訂單呢？")
+    expect(agent.locator("#timeline .message-inbound").last).to_contain_text(HOSTILE)
     expect(agent.locator("[data-testid=context-order]")).to_have_text("HK-1042")
     expect(agent.locator("body")).to_have_attribute("data-live", "connected", timeout=10_000)
+
+    customer.locator("[data-testid=fd-file]").set_input_files(
+        files=[{"name": "receipt.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    expect(agent.locator("#timeline a.attachment", has_text="receipt.png")).to_be_visible(timeout=15_000)
+    assert customer.evaluate("window.__xss") is None and agent.evaluate("window.__xss") is None
 
     customer.fill("[data-testid=fd-text]", "Also")
     expect(agent.locator("[data-testid=widget-typing]")).to_be_visible(timeout=10_000)
@@ -231,7 +243,8 @@ def test_a_customer_and_an_agent_chat_live_and_history_survives_a_reload(
     customer.reload()
     customer.locator("[data-testid=fd-launcher]").click()
     log = customer.locator("[data-testid=fd-log]")
-    expect(log.locator("li.customer")).to_have_text(["Where is my order? <b>HK-1042</b> 我的訂單呢？"], timeout=10_000)
+    expect(log.locator("li.customer").first).to_have_text(HOSTILE, timeout=10_000)
+    expect(log.locator("li.customer").last).to_contain_text("receipt.png")
     expect(log.locator("li.agent").last).to_have_text("It ships today")
     customer.context.close()
     agent.context.close()
@@ -241,3 +254,18 @@ def re_sending() -> Any:
     import re
 
     return re.compile(r"sending")
+
+
+def test_call_me_asks_for_a_call_with_the_page_context(browser: Browser, running_web: tuple[str, str]) -> None:
+    _base, shop = running_web
+    page = new_page(browser)
+    open_widget(page, f"{shop}/order.html")
+    page.click("[data-testid=fd-call-toggle]")
+    page.fill("[data-testid=fd-phone]", "12")
+    page.click("[data-testid=fd-call-send]")
+    expect(page.locator("[data-testid=fd-status]")).not_to_be_empty()
+    page.fill("[data-testid=fd-phone]", "+852 9123 4567")
+    page.click("[data-testid=fd-call-send]")
+    expect(page.locator("[data-testid=fd-log] li.agent").last).to_have_text("Thank you. We will call you shortly.")
+    expect(page.locator("[data-testid=fd-call]")).to_be_hidden()
+    page.context.close()

@@ -99,7 +99,7 @@
     "form{padding:10px 12px;border-top:1px solid #d0d7de;display:flex;flex-direction:column;gap:6px}",
     "input,textarea{width:100%;padding:8px;border:1px solid #d0d7de;border-radius:6px;color:#1b1f24;background:#fff}",
     "textarea{resize:none;height:60px}",
-    ".row{display:flex;gap:6px;align-items:center}",
+    ".row{display:flex;gap:6px;align-items:center}.actions{padding:6px 12px 0;border-top:1px solid #d0d7de}",
     ".row button,form button{padding:8px 12px;border:0;border-radius:6px;background:#1f6feb;color:#fff;cursor:pointer}",
     "button.plain{background:#eaeef2;color:#1b1f24}",
     ".status{margin:0;padding:0 14px 6px;color:#cf222e;min-height:0}",
@@ -126,7 +126,7 @@
     u.callToggle = el("button", { type: "button", class: "plain", "data-testid": "fd-call-toggle" });
     u.send = el("button", { type: "submit", "data-testid": "fd-send" });
     u.composer = el("form", { "data-testid": "fd-composer" }, [
-      u.text, u.file, el("div", { class: "row" }, [u.attach, u.callToggle, el("span", { style: "flex:1" }), u.send])
+      u.text, u.file, el("div", { class: "row" }, [u.attach, el("span", { style: "flex:1" }), u.send])
     ]);
 
     u.offlineTitle = el("strong");
@@ -151,7 +151,7 @@
 
     u.panel = el("div", { class: "panel", role: "dialog", hidden: "", "data-testid": "fd-panel" }, [
       el("header", {}, [u.title, u.close]), u.notice, u.log, u.typing, u.suggestions, u.status,
-      u.offline, u.call, u.composer
+      el("div", { class: "row actions" }, [u.callToggle]), u.call, u.offline, u.composer
     ]);
     root.appendChild(u.panel);
     root.appendChild(u.launcher);
