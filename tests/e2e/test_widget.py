@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from django.utils import translation
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, FilePayload, Page, expect, sync_playwright
 
 from tests.running import FRONTDESK, free_port, frontdesk, is_healthy, product_env, wait_for
 
@@ -223,7 +223,7 @@ def test_a_customer_and_an_agent_chat_live_and_history_survives_a_reload(
     expect(agent.locator("body")).to_have_attribute("data-live", "connected", timeout=10_000)
 
     customer.locator("[data-testid=fd-file]").set_input_files(
-        files=[{"name": "receipt.png", "mimeType": "image/png", "buffer": PNG}]
+        files=[FilePayload(name="receipt.png", mimeType="image/png", buffer=PNG)]
     )
     expect(agent.locator("#timeline a.attachment", has_text="receipt.png")).to_be_visible(timeout=15_000)
     assert customer.evaluate("window.__xss") is None and agent.evaluate("window.__xss") is None
