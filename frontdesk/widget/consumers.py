@@ -10,6 +10,7 @@ history, whether an agent is online, and whether the identity verified.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -80,8 +81,12 @@ class WidgetConsumer(JsonWebsocketConsumer):  # type: ignore[misc]
         if not isinstance(content, dict) or self.channel is None:
             return
         kind = content.get("type")
+        if not self.still_open():
+            return
         if kind == "hello":
-            self.hello(content)
+            address = (self.scope.get("client") or ["?"])[0]
+            if limits.allow("connect", str(address)):
+                self.hello(content)
         elif self.visitor is None:
             self.send_json({"type": "error", "code": "hello_first", "detail": "send hello first"})
         elif kind == "context":
@@ -92,6 +97,19 @@ class WidgetConsumer(JsonWebsocketConsumer):  # type: ignore[misc]
             self.typing(bool(content.get("typing")))
         elif kind == "received":
             self.received(content.get("id"))
+
+    def still_open(self) -> bool:
+        """Whether the channel is still active (read again at most once a second); closes the socket if not."""
+        assert self.channel is not None
+        try:
+            self.channel = channel_for_webhook("webchat", self.channel.webhook_token)
+        except ChannelNotFound:
+            self.channel = None
+            self.close(code=CLOSE_NOT_FOUND)
+            return False
+        if self.visitor is not None and self.visitor.channel is not self.channel:
+            self.visitor = replace(self.visitor, channel=self.channel)
+        return True
 
     def hello(self, content: dict[str, Any]) -> None:
         assert self.channel is not None

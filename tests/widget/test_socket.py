@@ -57,6 +57,32 @@ def test_a_disabled_or_unknown_channel_refuses_the_widget(workspace: Workspace) 
     assert run(scenario()) == ((False, 4404), (False, 4404))
 
 
+def test_a_channel_disabled_during_a_chat_closes_the_widget(workspace: Workspace) -> None:
+    channel = make_webchat(workspace)
+
+    async def scenario() -> dict[str, Any]:
+        widget = Widget(channel)
+        await widget.hello()
+        await sync_to_async(disable)(channel)
+        await widget.send({"type": "message", "id": "late-00001", "text": "still there?"})
+        closed: dict[str, Any] = await widget.communicator.receive_output(5)
+        return closed
+
+    assert run(scenario()) == {"type": "websocket.close", "code": 4404}
+    assert stored_events(channel) == 0
+
+
+def disable(channel: Any) -> None:
+    channel.is_active = False
+    channel.save()
+
+
+def stored_events(channel: Any) -> int:
+    from tests.channels.webhooks import stored
+
+    return stored(channel)
+
+
 def test_a_message_is_stored_once_even_when_sent_again_after_a_reconnect(workspace: Workspace) -> None:
     channel = make_webchat(workspace)
 
