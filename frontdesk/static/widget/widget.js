@@ -16,6 +16,7 @@
     socket: null,
     delay: 1000,
     pending: {},
+    acked: {},
     shown: {},
     online: true,
     welcomed: false,
@@ -112,7 +113,7 @@
     root.appendChild(el("style", { text: STYLE }));
     var u = {};
     u.launcher = el("button", { class: "launcher", type: "button", "data-testid": "fd-launcher" });
-    u.title = el("h2");
+    u.title = el("h2", { id: "fd-title" });
     u.close = el("button", { type: "button", text: "×" });
     u.notice = el("p", { class: "notice", role: "status", "data-testid": "fd-notice", hidden: "" });
     u.log = el("ol", { class: "log", "aria-live": "polite", "data-testid": "fd-log" });
@@ -149,7 +150,7 @@
     u.callSend = el("button", { type: "submit", "data-testid": "fd-call-send" });
     u.call = el("form", { "data-testid": "fd-call", hidden: "" }, [el("label", {}, [u.phoneLabel, u.phone]), u.callSend]);
 
-    u.panel = el("div", { class: "panel", role: "dialog", hidden: "", "data-testid": "fd-panel" }, [
+    u.panel = el("div", { class: "panel", role: "dialog", hidden: "", "data-testid": "fd-panel", "aria-labelledby": "fd-title" }, [
       el("header", {}, [u.title, u.close]), u.notice, u.log, u.typing, u.suggestions, u.status,
       el("div", { class: "row actions" }, [u.callToggle]), u.call, u.offline, u.composer
     ]);
@@ -212,6 +213,8 @@
 
   function setOpen(open) {
     ui.panel.hidden = !open;
+    // A first-time visitor's socket opens with the panel: a page view alone costs the site nothing.
+    if (open && !state.socket) connect();
     if (open) {
       ui.log.scrollTop = ui.log.scrollHeight;
       (ui.offline.hidden ? ui.text : ui.offlineEmail).focus();
@@ -293,6 +296,8 @@
       state.wrote = false;
       if (data.greeting) addMessage({ id: "greeting", from: "agent", text: data.greeting });
       (data.history || []).forEach(function (message) { addMessage(message); });
+      // Acknowledged but not yet in the history (the server is still filing it): keep showing it.
+      Object.keys(state.acked).forEach(function (id) { addMessage(state.acked[id]); });
       Object.keys(state.pending).forEach(function (id) {
         addMessage(state.pending[id].shown, "sending");
         send(state.pending[id].frame);
@@ -304,6 +309,7 @@
     } else if (data.type === "ack") {
       var sent = state.pending[data.id];
       delete state.pending[data.id];
+      if (sent) state.acked[data.id] = sent.shown;
       var item = state.shown["c:" + data.id];
       if (item) item.classList.remove("sending");
       if (sent && sent.frame.type === "offline") {
@@ -474,7 +480,8 @@
   function start() {
     ui = build();
     label();
-    connect();
+    // A returning visitor listens for replies at once; a new one connects when they open the chat.
+    if (state.token) connect();
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
