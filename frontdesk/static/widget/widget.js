@@ -470,6 +470,7 @@
       if (ui) label();
     } else if (name === "open" || name === "close") {
       if (ui) setOpen(name === "open");
+      else state.openAtStart = name === "open";
     }
   }
 
@@ -482,6 +483,7 @@
     label();
     // A returning visitor listens for replies at once; a new one connects when they open the chat.
     if (state.token) connect();
+    if (state.openAtStart) setOpen(true);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
