@@ -12,4 +12,5 @@ urlpatterns = [
     path("<str:channel_token>/files/<str:token>", views.file, name="file"),
     path("internal/push/", views.forwarded_push, name="forwarded-push"),
     path("agent/typing/<int:conversation_id>/", views.agent_typing, name="agent-typing"),
+    path("agent/context/<int:conversation_id>/", views.agent_context, name="agent-context"),
 ]

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -37,6 +38,7 @@ from frontdesk.widget.push import push_to_visitor, send_to_group, visitor_group
 from frontdesk.widget.signed_files import file_of
 from frontdesk.widget.strings import catalog
 from frontdesk.widget.suggestions import suggestions as find_suggestions
+from frontdesk.widget.templatetags.widget import widget_context
 from frontdesk.widget.visitors import IdentityRefused, Visitor, identify, visitor_key
 
 BUNDLE = settings.BASE_DIR / "static" / "widget" / "widget.js"
@@ -244,6 +246,14 @@ def forwarded_push(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=400)
     send_to_group(group, payload)
     return HttpResponse(status=204)
+
+
+@require_GET
+@member_required
+def agent_context(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The top of a web-chat conversation (order, page, identity), refreshed live on the agent's page."""
+    found = get_conversation_for_member(request.member, conversation_id)  # type: ignore[attr-defined]
+    return render(request, "widget/_context_facts.html", {"widget": widget_context(found)})
 
 
 @require_POST

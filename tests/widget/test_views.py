@@ -17,7 +17,7 @@ from frontdesk.pipeline.media import download_attachments
 from frontdesk.widget.suggestions import Suggestion, register_suggestion_provider, unregister_suggestion_provider
 from frontdesk.widget.visitors import new_visitor_token
 from tests.channels.webhooks import process_stored_events
-from tests.factories import make_conversation, make_message, make_workspace
+from tests.factories import make_conversation, make_member, make_message, make_workspace
 from tests.widget.chat import SITE, make_webchat
 
 PNG = bytes.fromhex(
@@ -180,6 +180,10 @@ def test_the_agent_sees_the_page_context_escaped_at_the_top_of_the_conversation(
     assert 'data-testid="context-order">HK-1042<' in page
     assert hostile not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "<script>alert(2)</script>" not in page and "&lt;script&gt;alert(2)&lt;/script&gt; (unverified)" in page
+    panel = client.get(f"/widget/agent/context/{conversation.pk}/").content.decode()
+    assert 'data-testid="context-order">HK-1042<' in panel and hostile not in panel
+    client.force_login(make_member(make_workspace()).user)
+    assert client.get(f"/widget/agent/context/{conversation.pk}/").status_code == 404
 
 
 def test_agent_typing_is_only_for_members_of_the_workspace(client: Client, workspace: Workspace, agent: Member) -> None:
@@ -188,8 +192,6 @@ def test_agent_typing_is_only_for_members_of_the_workspace(client: Client, works
     url = f"/widget/agent/typing/{conversation.pk}/"
     assert client.post(url).status_code == 302  # to the login page
     outsider = make_workspace()
-    from tests.factories import make_member
-
     client.force_login(make_member(outsider).user)
     assert client.post(url).status_code == 404
     client.force_login(agent.user)
