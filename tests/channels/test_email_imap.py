@@ -49,7 +49,7 @@ from frontdesk.pipeline.models import InboundEvent
 from tests.channels.mailserver import HOST, ImapServer, free_port, imap_server
 from tests.channels.test_email_sending import Mailbox as SmtpMailbox
 from tests.channels.test_email_sending import running_server
-from tests.channels.webhooks import hook_path
+from tests.channels.webhooks import hook_path, messages, process_stored_events
 from tests.core.test_processes import running_product
 from tests.factories import make_workspace
 from tests.running import frontdesk, wait_for
@@ -283,6 +283,10 @@ def test_the_same_mail_by_imap_twice_and_by_the_webhook_is_one_event(
     assert response.status_code == 200, response.content
     assert response.json() == {"accepted": 0, "duplicates": 1}
     assert [event.provider_event_id for event in events(channel)] == ["mid:mail-7@example.hk"]
+    # Processed by the worker: one customer message.
+    process_stored_events()
+    (message,) = messages(channel)
+    assert "Where is my parcel?" in message.text
 
 
 @pytest.mark.django_db(transaction=True)
