@@ -48,6 +48,8 @@ NON_TENANT_PARAMETERS = {
     "webhook_token": "x",
     # A reply's file for providers to fetch is named by a signed, expiring token (tests/conversations/test_replies.py).
     "token": "x",
+    # The web-chat widget's public endpoints name their channel the same way (docs/widget.md).
+    "channel_token": "x",
 }
 
 
