@@ -344,6 +344,8 @@ FRONTDESK_OUTBOX_LEASE_SECONDS = float(os.environ.get("FRONTDESK_OUTBOX_LEASE_SE
 FRONTDESK_IMAP_POLL_SECONDS = float(os.environ.get("FRONTDESK_IMAP_POLL_SECONDS", "60"))
 FRONTDESK_MAX_EMAIL_BYTES = env_int("FRONTDESK_MAX_EMAIL_BYTES", 25 * 1024 * 1024)
 FRONTDESK_IMAP_MARK_SEEN = os.environ.get("FRONTDESK_IMAP_MARK_SEEN", "").lower() in ("1", "true", "yes")
+# The first read of a mailbox takes the mail of this many days (0: all of it), not years of old mail.
+FRONTDESK_IMAP_FIRST_READ_DAYS = env_int("FRONTDESK_IMAP_FIRST_READ_DAYS", 7)
 # How long an idle inbound processor waits before looking for new webhook events again.
 FRONTDESK_INBOUND_POLL_SECONDS = float(os.environ.get("FRONTDESK_INBOUND_POLL_SECONDS", "0.05"))
 # The first retry of an inbound event that failed; each later one waits twice as long.

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from imapclient import IMAPClient
@@ -55,9 +56,10 @@ class ImapServer:
         finally:
             client.logout()
 
-    def deliver(self, raw: bytes, folder: str = "INBOX") -> None:
+    def deliver(self, raw: bytes, folder: str = "INBOX", *, received: datetime | None = None) -> None:
+        """Append ``raw``; ``received`` sets its INTERNALDATE (when the server got it), now by default."""
         with self.client() as client:
-            client.append(folder, raw)
+            client.append(folder, raw, msg_time=received)
 
     def create_folder(self, folder: str) -> None:
         with self.client() as client:

@@ -134,6 +134,21 @@ def test_a_new_reader_after_a_restart_fetches_only_what_is_new(channel: Channel,
     assert [event.provider_event_id for event in events(channel)] == ["mid:mail-1@example.hk", "mid:mail-2@example.hk"]
 
 
+def test_the_first_read_takes_the_last_week_and_never_the_older_mail(channel: Channel, server: ImapServer) -> None:
+    now = datetime.now(UTC)
+    server.deliver(mail(1), received=now - timedelta(days=400))
+    server.deliver(mail(2), received=now - timedelta(days=3))
+    server.deliver(mail(3), received=now - timedelta(days=30))
+
+    first = poll_mailbox(channel)
+    server.deliver(mail(4))
+    second = poll_mailbox(channel)
+
+    assert first.read is not None and first.read.fetched == 1
+    assert second.read is not None and second.read.fetched == 1
+    assert [event.provider_event_id for event in events(channel)] == ["mid:mail-2@example.hk", "mid:mail-4@example.hk"]
+
+
 def test_mark_seen_when_configured(channel: Channel, server: ImapServer, settings: Any) -> None:
     settings.FRONTDESK_IMAP_MARK_SEEN = True
     server.deliver(mail(1))

@@ -2,8 +2,9 @@
 
 One pass (:func:`read_new_mail`) selects the channel's folder, compares its
 UIDVALIDITY with the one remembered in :class:`~frontdesk.channels.models.Mailbox`
-(a change means UIDs start over: the folder is read again from the start,
-which the events' Message-ID keys make harmless), asks for the UIDs above
+(a change means UIDs start over: the folder is read again, which the events'
+Message-ID keys make harmless; a first read, of a new folder or new UIDs,
+takes only the last ``FRONTDESK_IMAP_FIRST_READ_DAYS`` of mail), asks for the UIDs above
 ``last_uid``, and fetches them in batches: first their sizes, then the whole
 mail with ``BODY.PEEK[]`` (which leaves it unread unless
 ``FRONTDESK_IMAP_MARK_SEEN``), or only the headers of a mail larger than
@@ -24,9 +25,11 @@ import ssl
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
@@ -197,7 +200,10 @@ def read_new_mail(client: IMAPClient, channel: Channel, mailbox: Mailbox) -> Rea
     status = client.select_folder(mailbox.folder, readonly=not mark_seen)
     result = ReadResult()
     uidvalidity = int(status.get(b"UIDVALIDITY") or 0)
-    if mailbox.uidvalidity != uidvalidity:
+    # The first read of a folder (or of its new UIDs) takes only recent mail: an old mailbox's
+    # years of mail would otherwise all become open conversations.
+    first_read = mailbox.uidvalidity != uidvalidity
+    if first_read:
         if mailbox.uidvalidity is not None:
             logger.warning(
                 "Mailbox %s: UIDVALIDITY changed from %s to %s, reading the folder again",
@@ -212,7 +218,11 @@ def read_new_mail(client: IMAPClient, channel: Channel, mailbox: Mailbox) -> Rea
     if int(status.get(b"EXISTS") or 0) == 0:
         return result
     # "n:*" always matches the folder's last mail, even when its UID is below n.
-    uids = sorted(uid for uid in client.search(["UID", f"{mailbox.last_uid + 1}:*"]) if uid > mailbox.last_uid)
+    criteria: list[Any] = ["UID", f"{mailbox.last_uid + 1}:*"]
+    days = int(getattr(settings, "FRONTDESK_IMAP_FIRST_READ_DAYS", 7))
+    if first_read and days > 0:
+        criteria += ["SINCE", timezone.now().date() - timedelta(days=days)]
+    uids = sorted(uid for uid in client.search(criteria) if uid > mailbox.last_uid)
     for start in range(0, len(uids), FETCH_BATCH):
         batch = uids[start : start + FETCH_BATCH]
         events, oversized = _fetch_events(client, batch, mailbox.folder)
@@ -225,6 +235,12 @@ def read_new_mail(client: IMAPClient, channel: Channel, mailbox: Mailbox) -> Rea
         result.oversized += oversized
         mailbox.last_uid = batch[-1]
         mailbox.save(update_fields=["last_uid"])
+    if first_read:
+        # Older mail left out by SINCE stays left out: the next pass starts after the folder's last UID.
+        skipped_up_to = int(status.get(b"UIDNEXT") or 1) - 1
+        if skipped_up_to > mailbox.last_uid:
+            mailbox.last_uid = skipped_up_to
+            mailbox.save(update_fields=["last_uid"])
     return result
 
 
