@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from frontdesk.callbacks.models import CallbackRequest
 from frontdesk.contacts.models import Contact
 from frontdesk.conversations.attachments import store_attachment
 from frontdesk.conversations.models import Conversation, ConversationLabel, Message, MessageKind
@@ -89,6 +90,9 @@ def build_tenant(name: str, marker: str) -> Tenant:
         attempts=MAX_ATTEMPTS,
         error=f"Error {marker}",
     )
+    callback = CallbackRequest.all_workspaces.create(
+        workspace=workspace, conversation=conversation, contact=contact, channel=channel, phone="+85291234567"
+    )
     return Tenant(
         workspace=workspace,
         member=member,
@@ -106,6 +110,7 @@ def build_tenant(name: str, marker: str) -> Tenant:
             "attachment_id": attachment.pk,
             "token_id": api_token.pk,
             "event_id": event.pk,
+            "callback_id": callback.pk,
         },
     )
 
@@ -147,7 +152,7 @@ def request_as(client: Client, tenant: Tenant, method: str, path: str) -> Any:
     session.save()
     if path.startswith("/api/"):
         # A body every API write accepts, so a refusal comes from the id, not from validation.
-        body = {"kind": "note", "text": "probe", "name": "probe"}
+        body = {"kind": "note", "text": "probe", "name": "probe", "outcome": "reached", "member_id": 1}
         return getattr(client, method)(
             path, data=body, content_type="application/json", headers={"Authorization": f"Bearer {tenant.token}"}
         )
