@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -24,6 +25,7 @@ from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from frontdesk.callbacks.actions import InvalidPhoneNumber, request_callback
 from frontdesk.channels.models import Channel, ChannelKind
 from frontdesk.channels.webchat.media import upload_prefix
 from frontdesk.channels.webchat.setup import origin_allowed
@@ -196,10 +198,6 @@ def callback(request: HttpRequest, channel_token: str) -> HttpResponse:
     if not limits.allow("callback", visitor.key) or not limits.allow("callback", _address(request)):
         return _refuse(request, channel, 429, "rate_limited", "too many call requests")
     try:
-        from frontdesk.callbacks.actions import request_callback
-    except ImportError:
-        return _refuse(request, channel, 503, "unavailable", "call requests are not available yet")
-    try:
         context = conversation.clean_context(json.loads(request.POST.get("context") or "{}"))
     except ValueError:
         context = {}
@@ -214,8 +212,10 @@ def callback(request: HttpRequest, channel_token: str) -> HttpResponse:
                 context=context,
                 source="widget",
             )
-        except ValueError as error:
+        except InvalidPhoneNumber as error:
             return _refuse(request, channel, 400, "phone", str(error))
+        except ValidationError as error:
+            return _refuse(request, channel, 400, "callback", " ".join(error.messages))
     return _answer(request, channel, {"ok": True}, 201)
 
 

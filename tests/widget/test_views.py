@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
 from django.test import Client
 
+from frontdesk.callbacks.models import CallbackRequest
 from frontdesk.channels.models import Channel, ChannelKind
 from frontdesk.contacts.models import Contact, Identity
 from frontdesk.conversations.models import Message
@@ -122,9 +122,6 @@ def test_suggestions_come_from_the_registered_hook_and_only_as_web_links(client:
 
 
 def test_call_me_creates_a_callback_request_with_the_page_context(client: Client, workspace: Workspace) -> None:
-    pytest.importorskip("frontdesk.callbacks.actions")
-    from frontdesk.callbacks.models import CallbackRequest
-
     channel = make_webchat(workspace)
     url = f"/widget/{channel.webhook_token}/callback"
     token = visitor_token(channel)
