@@ -369,6 +369,24 @@ def reassign(callback: CallbackRequest, to: Member, *, actor: Member) -> Callbac
     return _refreshed(callback)
 
 
+def start_call(callback: CallbackRequest, member: Member) -> CallbackRequest:
+    """The agent holding the callback pressed "Call": the first attempt starts now, if none has yet.
+
+    Recorded when the call starts rather than when its outcome is written down,
+    so the time to the first call is what the customer waited for the phone to ring.
+    """
+    with transaction.atomic():
+        callback = _locked(callback)
+        if callback.status != CallbackStatus.CLAIMED:
+            raise ValidationError(_("Take the callback before recording a call."))
+        if callback.claimed_by_id != member.pk:
+            raise PermissionDenied(_("This callback is held by another agent."))
+        if callback.first_attempt_at is None:
+            callback.first_attempt_at = timezone.now()
+            callback.save(update_fields=["first_attempt_at"])
+    return callback
+
+
 def record_outcome(callback: CallbackRequest, member: Member, outcome: CallOutcome, notes: str = "") -> CallbackAttempt:
     """The agent who holds the callback called: reached, no answer (retried later, up to a limit) or wrong number."""
     notes = (notes or "").strip()

@@ -187,6 +187,13 @@ def release(request: HttpRequest, callback_id: int) -> CallbackOut:
     return _detail(member, actions.release(_fetch(member, callback_id), member))
 
 
+@router.post("/{callback_id}/dialling", response={200: CallbackOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def start_call(request: HttpRequest, callback_id: int) -> CallbackOut:
+    """The member holding the callback starts calling: sets ``first_attempt_at`` if no call has started yet."""
+    member = request_member(request)
+    return _detail(member, actions.start_call(_fetch(member, callback_id), member))
+
+
 @router.post("/{callback_id}/attempts", response={201: CallbackOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
 def record_attempt(request: HttpRequest, callback_id: int, body: OutcomeIn) -> Status[CallbackOut]:
     """Record a call made by the member holding the callback: reached, no_answer or wrong_number."""

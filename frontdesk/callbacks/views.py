@@ -132,6 +132,19 @@ def release(request: HttpRequest, callback_id: int) -> HttpResponse:
 
 @require_POST
 @member_required
+def start_call(request: HttpRequest, callback_id: int) -> HttpResponse:
+    """Sent by the page as the agent's phone starts dialling; answers 204, or 409 with the reason."""
+    member: Member = request.member  # type: ignore[attr-defined]
+    callback = get_callback_for_member(member, callback_id)
+    try:
+        actions.start_call(callback, member)
+    except ValidationError as error:
+        return HttpResponse(" ".join(error.messages), status=409, content_type="text/plain; charset=utf-8")
+    return HttpResponse(status=204)
+
+
+@require_POST
+@member_required
 def record_outcome(request: HttpRequest, callback_id: int) -> HttpResponse:
     member: Member = request.member  # type: ignore[attr-defined]
     callback = get_callback_for_member(member, callback_id)

@@ -125,6 +125,10 @@ def test_claim_then_record_through_the_api(api: Api, agent: Member, new_callback
     claimed = api("post", f"/callbacks/{callback.pk}/claim")
     assert claimed.status_code == 200
     assert claimed.json()["claimed_by_id"] == agent.pk
+    dialling = api("post", f"/callbacks/{callback.pk}/dialling")
+    assert dialling.status_code == 200
+    started = dialling.json()["first_attempt_at"]
+    assert started is not None
     recorded = api("post", f"/callbacks/{callback.pk}/attempts", {"outcome": "no_answer", "notes": "Voicemail"})
     assert recorded.status_code == 201
     body = recorded.json()
@@ -133,6 +137,7 @@ def test_claim_then_record_through_the_api(api: Api, agent: Member, new_callback
     assert body["attempts"][0]["outcome"] == "no_answer"
     assert body["attempts"][0]["notes"] == "Voicemail"
     assert body["seconds_to_first_attempt"] >= 0
+    assert body["first_attempt_at"] == started
 
 
 def test_a_second_claim_gets_409(client: Client, api: Api, agent: Member, new_callback: NewCallback) -> None:

@@ -178,3 +178,30 @@ def test_the_queue_page_query_count_does_not_grow_with_requests(
         if index % 2:
             claim(callback, make_member(agent.workspace))
     assert queries() == few
+
+
+def test_pressing_call_starts_the_first_attempt_clock_once(
+    client: Client, agent: Member, new_callback: NewCallback
+) -> None:
+    callback = claim(new_callback(), agent)
+    client.force_login(agent.user)
+    page = client.get("/inbox/callbacks/").content.decode()
+    assert f'data-dialling-url="/inbox/callbacks/{callback.pk}/dialling/"' in page
+    assert client.post(f"/inbox/callbacks/{callback.pk}/dialling/").status_code == 204
+    started = CallbackRequest.in_workspace(agent.workspace).get().first_attempt_at
+    assert started is not None
+    # Calling again, and then writing down how it went, keep the time the phone first rang.
+    assert client.post(f"/inbox/callbacks/{callback.pk}/dialling/").status_code == 204
+    client.post(f"/inbox/callbacks/{callback.pk}/outcome/", {"outcome": "reached"})
+    assert CallbackRequest.in_workspace(agent.workspace).get().first_attempt_at == started
+
+
+def test_only_the_agent_holding_the_callback_starts_a_call(
+    client: Client, agent: Member, new_callback: NewCallback
+) -> None:
+    unclaimed = new_callback()
+    client.force_login(agent.user)
+    assert client.post(f"/inbox/callbacks/{unclaimed.pk}/dialling/").status_code == 409
+    taken = claim(new_callback(phone="+85291230000"), make_member(agent.workspace))
+    assert client.post(f"/inbox/callbacks/{taken.pk}/dialling/").status_code == 403
+    assert not CallbackRequest.in_workspace(agent.workspace).filter(first_attempt_at__isnull=False).exists()

@@ -53,6 +53,25 @@
     if (due) refresh("#callback-live, #callback-nav");
   }
 
+  // Pressing "Call" starts the first attempt's clock on the server; the tel: link still opens the phone.
+  function csrfToken() {
+    var field = document.querySelector("input[name=csrfmiddlewaretoken]");
+    if (field) return field.value;
+    var cookie = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    return cookie ? decodeURIComponent(cookie[1]) : "";
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-dialling-url]");
+    if (!link) return;
+    fetch(link.dataset.diallingUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      keepalive: true,
+      headers: { "X-CSRFToken": csrfToken() },
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     if (document.querySelector("#callback-live, #callback-nav")) window.setInterval(tick, 1000);
   });
