@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import smtplib
+import sqlite3
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -17,6 +22,7 @@ from frontdesk.channels.models import Channel
 from frontdesk.pipeline.models import InboundEvent
 from tests.channels.mailserver import HOST, free_port
 from tests.factories import make_workspace
+from tests.running import FRONTDESK, frontdesk, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -160,3 +166,42 @@ def test_base_address() -> None:
     assert base_address("<Support+abc+def@Shop.Example>") == "support@shop.example"
     assert base_address("not an address") == ""
     assert base_address("@shop.example") == ""
+
+
+@pytest.mark.timeout(120)
+def test_the_mail_relay_command_stores_mail_and_stops_on_sigterm(tmp_path: Path) -> None:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"FRONTDESK_DATABASE_URL", "FRONTDESK_REDIS_URL", "FRONTDESK_SUPERVISED"}
+    }
+    env["FRONTDESK_VAR_DIR"] = str(tmp_path / "var")
+    frontdesk("migrate", "--verbosity=0", env=env)
+    frontdesk(
+        "shell",
+        "--verbosity=0",
+        "-c",
+        "from frontdesk.channels.email.setup import create_email_channel\n"
+        "from tests.factories import make_workspace\n"
+        "create_email_channel(make_workspace(), 'Support', 'support@shop.example')",
+        env=env,
+    )
+    port = free_port()
+    log = tmp_path / "relay.log"
+    with log.open("wb") as output:
+        relay = subprocess.Popen(
+            [*FRONTDESK, "mail-relay", "--port", str(port), "--max-bytes", "100000"],
+            env=env,
+            stdout=output,
+            stderr=output,
+        )
+    try:
+        wait_for(lambda: "Mail relay listening" in log.read_text(), 60, "the relay", log)
+        assert send(port, mail(8), ["support+t0k3n@shop.example"]) == {}
+    finally:
+        relay.send_signal(signal.SIGTERM)
+        assert relay.wait(timeout=20) == 0
+    with sqlite3.connect(tmp_path / "var" / "frontdesk.sqlite3") as db:
+        table = InboundEvent._meta.db_table
+        ids = [row[0] for row in db.execute(f"SELECT provider_event_id FROM {table}")]  # noqa: S608
+    assert ids == ["mid:relay-8@example.hk"]
