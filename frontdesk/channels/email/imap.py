@@ -22,7 +22,7 @@ import logging
 import re
 import socket
 import ssl
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -194,8 +194,14 @@ def supports_idle(client: IMAPClient) -> bool:
     return b"IDLE" in client.capabilities()
 
 
-def read_new_mail(client: IMAPClient, channel: Channel, mailbox: Mailbox) -> ReadResult:
-    """Store every mail of the folder above ``mailbox.last_uid``; ``mailbox`` is saved after each stored batch."""
+def read_new_mail(
+    client: IMAPClient, channel: Channel, mailbox: Mailbox, *, after_batch: Callable[[], None] | None = None
+) -> ReadResult:
+    """Store every mail of the folder above ``mailbox.last_uid``; ``mailbox`` is saved after each stored batch.
+
+    ``after_batch`` is called after each batch (the readers renew their lease there, so a long first read
+    keeps the mailbox; it raises to stop the pass).
+    """
     mark_seen = bool(getattr(settings, "FRONTDESK_IMAP_MARK_SEEN", False))
     status = client.select_folder(mailbox.folder, readonly=not mark_seen)
     result = ReadResult()
@@ -235,6 +241,8 @@ def read_new_mail(client: IMAPClient, channel: Channel, mailbox: Mailbox) -> Rea
         result.oversized += oversized
         mailbox.last_uid = batch[-1]
         mailbox.save(update_fields=["last_uid"])
+        if after_batch is not None:
+            after_batch()
     if first_read:
         # Older mail left out by SINCE stays left out: the next pass starts after the folder's last UID.
         skipped_up_to = int(status.get(b"UIDNEXT") or 1) - 1

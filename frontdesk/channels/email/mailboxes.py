@@ -169,7 +169,7 @@ def poll_mailbox(channel: Channel, *, owner: str | None = None) -> PollOutcome:
     try:
         with connect(account.imap) as client:
             idle = supports_idle(client)
-            read = read_new_mail(client, channel, mailbox)
+            read = read_new_mail(client, channel, mailbox, after_batch=lambda: _keep_lease(mailbox, owner))
         record_success(mailbox, idle=idle)
         return PollOutcome("read", read=read)
     except Exception as error:
@@ -238,7 +238,7 @@ class MailboxReader:
             with connect(account.imap) as client:
                 idle = self.use_idle and supports_idle(client)
                 while not self.stop.is_set():
-                    read_new_mail(client, channel, mailbox)
+                    read_new_mail(client, channel, mailbox, after_batch=lambda: self._renew(mailbox))
                     self.passes += 1
                     record_success(mailbox, idle=idle)
                     if idle:
@@ -282,8 +282,7 @@ class MailboxReader:
             self._renew(mailbox)
 
     def _renew(self, mailbox: Mailbox) -> None:
-        if not take_lease(mailbox, self.owner):
-            raise MailboxError("Another reader took over this mailbox.")
+        _keep_lease(mailbox, self.owner)
 
     def _settings_changed(self, account: MailAccount) -> bool:
         channel = self._channel()
@@ -292,3 +291,8 @@ class MailboxReader:
 
 def _announces_mail(response: object) -> bool:
     return isinstance(response, tuple) and len(response) >= 2 and response[1] in (b"EXISTS", b"RECENT")
+
+
+def _keep_lease(mailbox: Mailbox, owner: str) -> None:
+    if not take_lease(mailbox, owner):
+        raise MailboxError("Another reader took over this mailbox.")
