@@ -78,6 +78,13 @@ def test_a_signed_raw_mail_is_stored_byte_for_byte(client: Client, channel: Chan
     assert raw_mime(event.payload) == MAIL
 
 
+def test_an_mbox_from_line_before_the_mail_is_left_out(client: Client, channel: Channel) -> None:
+    body = b"From chan@example.hk Mon Nov 23 09:00:00 2026\n" + MAIL
+
+    assert post_raw(client, channel, body, raw_headers(body)).status_code == 200
+    assert raw_mime(InboundEvent.all_workspaces.get().payload) == MAIL
+
+
 def test_the_signature_may_carry_a_sha256_prefix(client: Client, channel: Channel) -> None:
     headers = raw_headers(MAIL)
     headers["X-Frontdesk-Signature"] = "sha256=" + headers["X-Frontdesk-Signature"].upper()

@@ -82,6 +82,9 @@ def split_hook(channel: Channel, body: bytes) -> Delivery:
     """The one mail a verified delivery carries, as the event :func:`mail_event` stores."""
     form = _form(body)
     if form is None:
+        # A script piping a local delivery may pass the mbox "From sender date" line along.
+        if body.startswith(b"From "):
+            body = body.partition(b"\n")[2]
         if not _HEADER_START.match(body):
             raise PayloadInvalid("the body is neither a mail (message/rfc822) nor a form with body-mime")
         return Delivery(events=[mail_event(body, "webhook")])
