@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import binascii
 import email.policy
+import html as html_escaping
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,7 +17,6 @@ from datetime import UTC, datetime
 from email.header import decode_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
-from html.parser import HTMLParser
 
 import charset_normalizer
 import nh3
@@ -58,6 +58,22 @@ class ParsedEmail:
     inline_images: dict[str, Attachment] = field(default_factory=dict)
     auto_submitted: bool = False
     bounce: bool = False
+    # The HTML body was too large or too deeply nested to sanitise in bounded time: ``html`` is empty.
+    html_dropped: bool = False
+    # Parts past MAX_PARTS, neither read nor listed.
+    parts_skipped: int = 0
+
+
+# Bounds that keep one hostile mail within about a second of CPU (RELIABILITY T-30).
+# nh3 and the text extractor take time in proportion to the HTML's size and, for
+# deep nesting, to its depth times its size; a body past these is replaced by
+# the plain-text part or a rough text version.
+MAX_HTML_CHARS = 600_000
+MAX_HTML_DEPTH = 400
+# Leaf parts read per mail; reading each one's headers costs about a millisecond.
+MAX_PARTS = 200
+# Text searched for quoted replies; the reply a customer types comes first.
+MAX_TRIM_CHARS = 100_000
 
 
 def parse_email(raw: bytes, *, max_attachment_bytes: int | None = None) -> ParsedEmail:
@@ -66,7 +82,14 @@ def parse_email(raw: bytes, *, max_attachment_bytes: int | None = None) -> Parse
     message = email.message_from_bytes(raw, policy=email.policy.default)
     headers = _RawHeaders(message)
     bodies = _Bodies.collect(message, limit)
-    text = bodies.text if bodies.text.strip() or not bodies.html else html_to_text(bodies.html)
+    html_dropped = bool(bodies.html) and html_too_costly(bodies.html)
+    html = "" if html_dropped or not bodies.html else sanitise_html(bodies.html).strip()
+    if bodies.text.strip():
+        text = bodies.text
+    elif html_dropped:
+        text = rough_text(bodies.html)
+    else:
+        text = text_of_clean_html(html)
     subject = headers.text("Subject")
     bounce = _is_bounce(message)
     return ParsedEmail(
@@ -79,12 +102,14 @@ def parse_email(raw: bytes, *, max_attachment_bytes: int | None = None) -> Parse
         in_reply_to=_first_message_id(headers.text("In-Reply-To")),
         references=tuple(_message_ids(headers.text("References"))),
         text=text,
-        html=sanitise_html(bodies.html).strip() if bodies.html else "",
-        reply_text=trim_reply(text),
+        html=html,
+        reply_text=trim_reply(text[:MAX_TRIM_CHARS]),
         attachments=tuple(bodies.attachments),
         inline_images=bodies.inline_images,
         auto_submitted=bounce or _is_automatic(headers, subject),
         bounce=bounce,
+        html_dropped=html_dropped,
+        parts_skipped=bodies.skipped,
     )
 
 
@@ -210,12 +235,16 @@ class _Bodies:
     html: str = ""
     attachments: list[Attachment] = field(default_factory=list)
     inline_images: dict[str, Attachment] = field(default_factory=dict)
+    skipped: int = 0
 
     @classmethod
     def collect(cls, message: Message, limit: int) -> _Bodies:
         bodies = cls()
-        for part in _leaf_parts(message):
-            bodies.add(part, limit)
+        for number, part in enumerate(_leaf_parts(message)):
+            if number < MAX_PARTS:
+                bodies.add(part, limit)
+            else:
+                bodies.skipped += 1
         return bodies
 
     def add(self, part: Message, limit: int) -> None:
@@ -358,36 +387,55 @@ def sanitise_html(html: str) -> str:
     )
 
 
-_BLOCK_TAGS = {"br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "hr"}
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^<>]*?(/?)>")
+# Elements that hold no children, or that the next sibling closes (so senders rarely close them).
+_NOT_NESTING = {
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track",
+    "wbr", "p", "li", "dt", "dd", "td", "th", "tr", "option",
+}  # fmt: skip
 
 
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.chunks: list[str] = []
-        self._skipping = 0
+def html_too_costly(html: str) -> bool:
+    """Whether sanitising ``html`` could take more than bounded time: too long, or nested too deeply."""
+    if len(html) > MAX_HTML_CHARS:
+        return True
+    depth = 0
+    for match in _TAG.finditer(html):
+        closing, name, self_closing = match.groups()
+        if closing:
+            depth = max(0, depth - 1)
+        elif not self_closing and name.lower() not in _NOT_NESTING:
+            depth += 1
+            if depth > MAX_HTML_DEPTH:
+                return True
+    return False
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in {"script", "style", "head", "title"}:
-            self._skipping += 1
-        elif tag in _BLOCK_TAGS:
-            self.chunks.append("\n")
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag in {"script", "style", "head", "title"}:
-            self._skipping = max(0, self._skipping - 1)
-        elif tag in _BLOCK_TAGS:
-            self.chunks.append("\n")
+def rough_text(html: str) -> str:
+    """A fast, plain version of HTML too costly to read properly: tags dropped, entities decoded.
 
-    def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.chunks.append(re.sub(r"\s+", " ", data))
+    One linear pass: no pattern here may search ahead for a closing tag, which
+    a hostile body would make quadratic.
+    """
+    text = _ANY_TAG.sub(" ", html[: 4 * MAX_HTML_CHARS])
+    lines = (" ".join(line.split()) for line in html_escaping.unescape(text).splitlines())
+    return "\n".join(line for line in lines if line)[:MAX_HTML_CHARS]
+
+
+_ANY_TAG = re.compile(r"<[^<>]*>")
+
+
+_BLOCK_TAG = re.compile(r"</?(?:br|p|div|tr|li|h[1-6]|blockquote|table|hr)\b[^<>]*>", re.IGNORECASE)
 
 
 def html_to_text(html: str) -> str:
     """Plain text of an HTML body: block elements become line breaks, scripts and styles vanish."""
-    extractor = _TextExtractor()
-    extractor.feed(html)
-    extractor.close()
-    lines = (line.strip() for line in "".join(extractor.chunks).split("\n"))
+    return text_of_clean_html(sanitise_html(html))
+
+
+def text_of_clean_html(clean: str) -> str:
+    """Plain text of HTML that ``sanitise_html`` wrote: well-formed, so a few linear passes read it."""
+    text = _BLOCK_TAG.sub("\n", re.sub(r"\s+", " ", clean))
+    text = html_escaping.unescape(_ANY_TAG.sub("", text))
+    lines = (" ".join(line.split()) for line in text.split("\n"))
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
