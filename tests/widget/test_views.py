@@ -207,4 +207,6 @@ def test_an_admin_connects_a_web_chat_and_gets_the_script_tag(client: Client, ad
     page = client.get(f"/settings/channels/{channel.pk}/").content.decode()
     assert f"/widget/{channel.webhook_token}.js" in page
     assert channel.secrets["identity_secret"] in page
+    # Nothing calls a web chat's webhook address, so the page does not offer one to copy.
+    assert 'data-testid="webhook-url"' not in page
     assert client.post(f"/settings/channels/{channel.pk}/test/").status_code == 302
