@@ -1,6 +1,6 @@
 from django.urls import path
 
-from frontdesk.inbox import views
+from frontdesk.inbox import email_views, views
 
 app_name = "inbox"
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("internal/events/", views.forwarded_event, name="forwarded-event"),
     path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment-download"),
     path("identities/<int:identity_id>/avatar/", views.identity_avatar, name="identity-avatar"),
+    path("messages/<int:message_id>/original/", email_views.email_original, name="email-original"),
+    path("messages/<int:message_id>/original/body/", email_views.email_original_body, name="email-original-body"),
 ]

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from email.message import EmailMessage
 from email.policy import SMTP
 from typing import Any
+
+import pytest
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from frontdesk.channels.base import Delivery
 from frontdesk.channels.email.events import mail_event
@@ -13,12 +17,38 @@ from frontdesk.channels.models import Channel, ChannelKind
 from frontdesk.conversations.models import Conversation, Message
 from frontdesk.core.models import Workspace
 from frontdesk.pipeline.webhooks import store
+from tests.channels.test_email_sending import Mailbox, mailbox, running_server
 from tests.channels.webhooks import process_stored_events
 from tests.factories import make_channel
 
 ADDRESS = "support@shop.example"
 CUSTOMER = "chan@example.hk"
+PASSWORD = "correct horse battery staple"
 _numbers = itertools.count(1)
+__all__ = ["mailbox"]  # a fixture the email tests take from here
+
+
+def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+    """The loopback server's check of the channel's SMTP login."""
+    granted = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+        ADDRESS.encode(),
+        PASSWORD.encode(),
+    )
+    return AuthResult(success=granted, handled=False)
+
+
+@pytest.fixture
+def smtp_port(mailbox: Mailbox, settings: Any) -> Iterator[int]:
+    """A loopback SMTP server that wants the channel's login (AUTH without TLS: tests only, hence the warning)."""
+    with running_server(mailbox, auth_required=True, auth_require_tls=False, authenticator=authenticate) as port:
+        settings.FRONTDESK_HTTP_ALLOWED_PRIVATE_HOSTS = [f"127.0.0.1:{port}"]
+        yield port
+
+
+@pytest.fixture
+def channel(workspace: Workspace, smtp_port: int) -> Channel:
+    """An email channel sending through that server."""
+    return email_channel(workspace, port=smtp_port, secrets={"smtp_password": PASSWORD})
 
 
 def email_channel(

@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from email.message import EmailMessage
 from email.policy import SMTP
 from typing import Any
 
 import pytest
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from frontdesk.channels.base import MediaUnavailable
 from frontdesk.channels.email.media import fetch_media
@@ -24,38 +22,26 @@ from frontdesk.core.http_client import http_client
 from frontdesk.core.models import Member, Workspace
 from frontdesk.pipeline.media import download_attachments
 from frontdesk.pipeline.outbound import deliver
-from tests.channels import mails
-from tests.channels.email_flow import ADDRESS, CUSTOMER, conversations, customer_mail, email_channel, inbound, receive
+from tests.channels import email_flow, mails
+from tests.channels.email_flow import (
+    ADDRESS,
+    CUSTOMER,
+    conversations,
+    customer_mail,
+    email_channel,
+    inbound,
+    receive,
+)
 from tests.channels.test_email_parsing import REPLIES
-from tests.channels.test_email_sending import Mailbox, mailbox, running_server  # noqa: F401  (mailbox: a fixture)
+from tests.channels.test_email_sending import Mailbox
 from tests.channels.webhooks import entry_of, refreshed
 from tests.factories import make_workspace
 
 # The loopback server asks for a login without TLS, which aiosmtpd rightly warns about outside tests.
+# The fixtures the email tests share: the loopback SMTP server, what it received, and a channel sending there.
+mailbox, smtp_port, channel = email_flow.mailbox, email_flow.smtp_port, email_flow.channel
+
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
-
-PASSWORD = "correct horse battery staple"
-
-
-def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
-    granted = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
-        ADDRESS.encode(),
-        PASSWORD.encode(),
-    )
-    return AuthResult(success=granted, handled=False)
-
-
-@pytest.fixture
-def smtp_port(mailbox: Mailbox, settings: Any) -> Iterator[int]:  # noqa: F811
-    """A loopback SMTP server that wants the channel's login (AUTH without TLS, as inside a test only)."""
-    with running_server(mailbox, auth_required=True, auth_require_tls=False, authenticator=authenticate) as port:
-        settings.FRONTDESK_HTTP_ALLOWED_PRIVATE_HOSTS = [f"127.0.0.1:{port}"]
-        yield port
-
-
-@pytest.fixture
-def channel(workspace: Workspace, smtp_port: int) -> Channel:
-    return email_channel(workspace, port=smtp_port, secrets={"smtp_password": PASSWORD})
 
 
 def test_a_mail_becomes_a_customer_message_in_a_new_conversation_named_by_its_subject(channel: Channel) -> None:
@@ -134,7 +120,7 @@ def agent_reply(channel: Channel, agent: Member, text: str = "Your parcel leaves
 def test_agent_reply_reaches_the_smtp_server_as_a_threaded_mail(
     channel: Channel,
     agent: Member,
-    mailbox: Mailbox,  # noqa: F811
+    mailbox: Mailbox,
 ) -> None:
     receive(
         channel,
@@ -195,7 +181,7 @@ STYLES = [
 def test_the_customers_answer_threads_back_and_shows_only_the_new_part(
     channel: Channel,
     agent: Member,
-    mailbox: Mailbox,  # noqa: F811
+    mailbox: Mailbox,
     style: str,
 ) -> None:
     receive(channel, customer_mail(subject="Order 1234"))
@@ -215,7 +201,7 @@ def test_the_customers_answer_threads_back_and_shows_only_the_new_part(
 def test_a_second_reply_answers_the_latest_mail_and_keeps_the_chain(
     channel: Channel,
     agent: Member,
-    mailbox: Mailbox,  # noqa: F811
+    mailbox: Mailbox,
 ) -> None:
     receive(channel, customer_mail(subject="Order 1234", message_id="<one@example.hk>"))
     agent_reply(channel, agent)
@@ -231,7 +217,7 @@ def test_a_second_reply_answers_the_latest_mail_and_keeps_the_chain(
 def test_our_own_sent_copy_read_back_from_the_mailbox_is_not_stored_twice(
     channel: Channel,
     agent: Member,
-    mailbox: Mailbox,  # noqa: F811
+    mailbox: Mailbox,
 ) -> None:
     receive(channel, customer_mail())
     message, _ = agent_reply(channel, agent)
@@ -243,7 +229,7 @@ def test_our_own_sent_copy_read_back_from_the_mailbox_is_not_stored_twice(
     assert refreshed(message).kind == "outbound"
 
 
-def test_a_reply_to_the_channels_own_address_is_refused(channel: Channel, agent: Member, mailbox: Mailbox) -> None:  # noqa: F811
+def test_a_reply_to_the_channels_own_address_is_refused(channel: Channel, agent: Member, mailbox: Mailbox) -> None:
     receive(channel, customer_mail(sender=f"Support <{ADDRESS}>"))
 
     message, outcome = agent_reply(channel, agent)
@@ -274,7 +260,7 @@ def test_automatic_mail_is_stored_and_marked(channel: Channel, headers: dict[str
 def test_an_out_of_office_reply_threads_into_the_conversation_and_is_marked(
     channel: Channel,
     agent: Member,
-    mailbox: Mailbox,  # noqa: F811
+    mailbox: Mailbox,
 ) -> None:
     receive(channel, customer_mail(subject="Order 1234"))
     agent_reply(channel, agent)
@@ -309,7 +295,7 @@ def dsn_for(
 def test_a_bounce_fails_the_reply_it_returns_with_the_servers_reason(
     channel: Channel,
     agent: Member,
-    mailbox: Mailbox,  # noqa: F811
+    mailbox: Mailbox,
 ) -> None:
     receive(channel, customer_mail(subject="Order 1234"))
     message, _ = agent_reply(channel, agent)

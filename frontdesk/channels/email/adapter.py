@@ -134,6 +134,10 @@ def _provider_data(parsed: ParsedEmail, sender: str, own_address: str, bounce: B
         provider["in_reply_to"] = parsed.in_reply_to[:1000]
     if parsed.text != parsed.reply_text:
         provider["full_text"] = parsed.text[:MAX_FULL_TEXT]
+    if parsed.html_dropped:
+        provider["html_dropped"] = True
+    if parsed.parts_skipped:
+        provider["parts_skipped"] = parsed.parts_skipped
     if parsed.auto_submitted:
         provider["automatic"] = True
     if bounce is not None:
