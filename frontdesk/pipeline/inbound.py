@@ -145,6 +145,17 @@ class InboundMessage:
         return ""
 
 
+def sent_automatically(message: Message) -> bool:
+    """Whether a customer message was written by a machine (an out-of-office reply, a bounce, a bulk mailing).
+
+    Anything that answers customers without an agent (acknowledgements, away
+    messages, bots) must skip such messages: answering an auto-responder
+    starts a mail loop. Adapters mark them in ``provider["automatic"]``.
+    """
+    provider = (message.metadata or {}).get("provider") or {}
+    return bool(provider.get("automatic") or provider.get("bounce"))
+
+
 @dataclass(frozen=True)
 class StatusUpdate:
     """The provider's news about one of our outbound messages."""

@@ -20,6 +20,7 @@ from frontdesk.conversations.actions import ReplyFile
 from frontdesk.conversations.models import DeliveryStatus, OutboxEntry
 from frontdesk.core.http_client import http_client
 from frontdesk.core.models import Member, Workspace
+from frontdesk.pipeline.inbound import sent_automatically
 from frontdesk.pipeline.media import download_attachments
 from frontdesk.pipeline.outbound import deliver
 from tests.channels import email_flow, mails
@@ -254,7 +255,16 @@ def test_automatic_mail_is_stored_and_marked(channel: Channel, headers: dict[str
 
     [message] = inbound(channel)
     assert message.metadata["provider"]["automatic"] is True
+    assert sent_automatically(message)
     assert not OutboxEntry.in_workspace(channel.workspace_id).exists()
+
+
+def test_a_customers_own_mail_is_not_taken_for_an_automatic_one(channel: Channel) -> None:
+    receive(channel, customer_mail("Where is my parcel?", subject="休假期間的訂單"))
+
+    [message] = inbound(channel)
+    assert "automatic" not in message.metadata["provider"]
+    assert not sent_automatically(message)
 
 
 def test_an_out_of_office_reply_threads_into_the_conversation_and_is_marked(
