@@ -658,6 +658,10 @@ class _WorkspaceBuilder:
         status, reason = DeliveryStatus.RECEIVED, ""
         if kind == MessageKind.OUTBOUND:
             status, reason = self._delivery(conversation.channel, at)
+        bits = rng.getrandbits(96)
+        provider_message_id, metadata = f"demo-{bits:024x}", dict[str, Any]()
+        if conversation.channel.kind == ChannelKind.EMAIL:
+            provider_message_id, metadata = _mail_headers(plan, kind, bits)
         return Message(
             workspace=self.workspace,
             conversation=conversation,
@@ -665,7 +669,8 @@ class _WorkspaceBuilder:
             channel=conversation.channel,
             author=author if kind == MessageKind.OUTBOUND else None,
             text=text,
-            provider_message_id=f"demo-{rng.getrandbits(96):024x}",
+            provider_message_id=provider_message_id,
+            metadata=metadata,
             status=status,
             status_reason=reason,
             created_at=at,
@@ -758,3 +763,29 @@ def _fill(template: str, slots: dict[str, str]) -> str:
 
 def _money(amount: int) -> str:
     return f"HK${amount:,}"
+
+
+def _mail_headers(plan: _Plan, kind: str, bits: int) -> tuple[str, dict[str, Any]]:
+    """A demo mail's ``Message-ID`` and, for the customer's mails, the headers the email channel keeps.
+
+    Each mail answers the one before it, as a real thread does, so an agent's
+    reply from the demo inbox threads under the customer's last mail.
+    """
+    conversation = plan.conversation
+    ours = str((conversation.channel.config or {}).get("address") or "support@frontdesk.demo")
+    customer = conversation.contact.email or "customer@frontdesk.demo"
+    message_id = f"<{bits:024x}@{(ours if kind == MessageKind.OUTBOUND else customer).rpartition('@')[2]}>"
+    if kind == MessageKind.OUTBOUND:
+        return message_id, {}
+    earlier = [message.provider_message_id for message in plan.messages if message.kind != MessageKind.NOTE]
+    provider: dict[str, Any] = {
+        "subject": f"Re: {conversation.subject}" if earlier else conversation.subject,
+        "from": customer,
+        "to": [ours],
+        "cc": [],
+        "message_id": message_id,
+        "references": earlier[-20:],
+    }
+    if earlier:
+        provider["in_reply_to"] = earlier[-1]
+    return message_id, {"provider": provider}

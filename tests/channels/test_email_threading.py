@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from frontdesk.channels.email.tokens import make_token, verified_conversation
-from frontdesk.channels.models import Channel
-from frontdesk.conversations.models import ConversationStatus, MessageKind
+from frontdesk.channels.models import Channel, ChannelKind
+from frontdesk.conversations.models import ConversationStatus, Message, MessageKind
 from frontdesk.core.models import Workspace
 from frontdesk.pipeline.inbound import subject_key
 from tests.channels.email_flow import CUSTOMER, conversations, customer_mail, email_channel, inbound, receive
@@ -247,3 +250,26 @@ def test_a_batch_of_mails_is_threaded_in_the_same_number_of_queries_whatever_its
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1], counts
     assert {message.conversation_id for message in inbound(channel)} == {conversation_id}
+
+
+def test_a_customer_answering_a_demo_email_thread_joins_it(db: None) -> None:
+    call_command("seed_demo", stdout=StringIO())
+    reply = (
+        Message.all_workspaces.filter(channel__kind=ChannelKind.EMAIL, kind=MessageKind.OUTBOUND)
+        .select_related("conversation__contact", "channel")
+        .order_by("pk")
+        .first()
+    )
+    assert reply is not None
+    first = reply.conversation.messages.order_by("created_at", "pk").first()
+    assert first is not None and first.metadata["provider"]["subject"] == reply.conversation.subject
+    customer = reply.conversation.contact.email
+    assert reply.channel is not None
+    answer_mail = customer_mail(
+        "Thanks, that works.", sender=customer, subject="Re: anything", In_Reply_To=reply.provider_message_id
+    )
+
+    receive(reply.channel, answer_mail)
+
+    answer = Message.all_workspaces.filter(channel=reply.channel, text="Thanks, that works.").get()
+    assert answer.conversation_id == reply.conversation_id
