@@ -1401,13 +1401,13 @@ SKYWARD = WorkspaceSpec(
             ChannelKind.EMAIL,
             "support@skyward.demo",
             {"address": "support@skyward.demo", "imap_host": "imap.skyward.demo", "smtp_host": "smtp.skyward.demo"},
-            ("password",),
+            ("imap_password", "smtp_password", "webhook_signing_key"),
         ),
         ChannelSpec(
             ChannelKind.WEBCHAT,
             "skyward.demo chat",
-            {"allowed_origins": ["https://www.skyward.demo"], "greeting": "Hi! How can we help with your trip?"},
-            ("signing_key",),
+            {"allowed_origins": "https://www.skyward.demo", "greeting": "Hi! How can we help with your trip?"},
+            ("identity_secret",),
         ),
         ChannelSpec(
             ChannelKind.WECHAT,
@@ -1524,13 +1524,13 @@ HARBOUR = WorkspaceSpec(
             ChannelKind.EMAIL,
             "hello@harbour.demo",
             {"address": "hello@harbour.demo", "imap_host": "imap.harbour.demo", "smtp_host": "smtp.harbour.demo"},
-            ("password",),
+            ("imap_password", "smtp_password", "webhook_signing_key"),
         ),
         ChannelSpec(
             ChannelKind.WEBCHAT,
             "harbour.demo chat",
-            {"allowed_origins": ["https://harbour.demo"], "greeting": "有咩可以幫到你？ How can we help?"},
-            ("signing_key",),
+            {"allowed_origins": "https://harbour.demo", "greeting": "有咩可以幫到你？ How can we help?"},
+            ("identity_secret",),
         ),
         ChannelSpec(
             ChannelKind.WECHAT,

@@ -9,6 +9,9 @@ from django.db.models import Count, F
 from django.test import Client
 from django.utils import timezone
 
+from frontdesk.channels.connect import NoConnector, connector_for
+from frontdesk.channels.models import Channel, ChannelKind
+from frontdesk.channels.webchat.setup import allowed_origins
 from frontdesk.contacts.models import Contact, Identity
 from frontdesk.conversations.models import (
     Conversation,
@@ -178,3 +181,21 @@ def test_the_demo_agent_sees_a_conversation_from_every_messaging_channel_kind() 
     )
     messaging = {"whatsapp", "messenger", "instagram", "line", "telegram", "wechat", "x", "sms"}
     assert messaging <= kinds, f"no demo conversation on {sorted(messaging - kinds)}"
+
+
+def test_every_demo_channel_holds_the_settings_its_connector_asks_for() -> None:
+    """The demo's channels read their settings the way real ones do, so the widget and mailbox pages work on them."""
+    seed()
+    for channel in Channel.all_workspaces.all():
+        try:
+            connector = connector_for(channel.kind)
+        except NoConnector:
+            continue
+        for field in connector.fields:
+            stored = channel.secrets if field.secret else channel.config
+            if field.required:
+                assert field.name in stored, f"{channel}: no {field.name}"
+            if field.name in stored:
+                assert isinstance(stored[field.name], str), f"{channel}: {field.name} is not text"
+        if channel.kind == ChannelKind.WEBCHAT:
+            assert allowed_origins(channel), f"{channel}: no site may embed it"
