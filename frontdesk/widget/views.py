@@ -26,6 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from frontdesk.callbacks.actions import InvalidPhoneNumber, request_callback
+from frontdesk.channels.access import get_channel_for_member
 from frontdesk.channels.models import Channel, ChannelKind
 from frontdesk.channels.webchat.media import upload_prefix
 from frontdesk.channels.webchat.setup import origin_allowed
@@ -246,6 +247,16 @@ def forwarded_push(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=400)
     send_to_group(group, payload)
     return HttpResponse(status=204)
+
+
+@require_GET
+@member_required
+def preview(request: HttpRequest, channel_id: int) -> HttpResponse:
+    """A sample order page with the channel's widget on it, for trying the chat before embedding it."""
+    channel = get_channel_for_member(request.member, channel_id)  # type: ignore[attr-defined]
+    if channel.kind != ChannelKind.WEBCHAT or not channel.is_active:
+        raise Http404
+    return render(request, "widget/preview.html", {"channel": channel})
 
 
 @require_GET

@@ -30,6 +30,7 @@ SCREENSHOTS = REPO / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "widget agent passphrase 1"
 AGENT = "widget-agent@example.com"
+ADMIN = "widget-admin@example.com"
 # What a customer types is text everywhere: shown as typed, never run (RELIABILITY T-29).
 HOSTILE = 'Where is my order? <img src=x onerror="window.__xss=1"> 我的訂單呢？'
 PNG = bytes.fromhex(
@@ -41,6 +42,7 @@ SETUP = f"""
 import json, sys, django
 django.setup()
 from frontdesk.channels.webchat.setup import create_webchat_channel
+from frontdesk.core.models import Role
 from tests.factories import make_member, make_user, make_workspace
 workspace = make_workspace("Widget Shop")
 channel = create_webchat_channel(workspace, "Shop chat", sys.argv[1], greeting="Hello! 你好！")
@@ -48,6 +50,10 @@ user = make_user({AGENT!r}, language="en")
 user.set_password({PASSWORD!r})
 user.save()
 make_member(workspace, user=user)
+admin = make_user({ADMIN!r}, language="en")
+admin.set_password({PASSWORD!r})
+admin.save()
+make_member(workspace, Role.ADMIN, user=admin)
 print(json.dumps({{"token": channel.webhook_token, "secret": channel.secrets["identity_secret"]}}))
 """
 
@@ -189,9 +195,9 @@ def test_a_traditional_chinese_page_gets_traditional_strings(browser: Browser, r
     page.context.close()
 
 
-def sign_in(page: Page, base: str) -> None:
+def sign_in(page: Page, base: str, email: str = AGENT) -> None:
     page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", AGENT)
+    page.fill("input[name=login]", email)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/inbox/")
@@ -268,4 +274,39 @@ def test_call_me_asks_for_a_call_with_the_page_context(browser: Browser, running
     page.click("[data-testid=fd-call-send]")
     expect(page.locator("[data-testid=fd-log] li.agent").last).to_have_text("Thank you. We will call you shortly.")
     expect(page.locator("[data-testid=fd-call]")).to_be_hidden()
+    page.context.close()
+
+
+def test_a_member_tries_the_chat_on_frontdesks_sample_page_under_its_strict_csp(
+    browser: Browser, running_web: tuple[str, str]
+) -> None:
+    base, _shop = running_web
+    page = new_page(browser)
+    refused: list[str] = []
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
+    sign_in(page, base, ADMIN)
+    page.goto(f"{base}/settings/channels/")
+    page.locator("a[href*='/settings/channels/']", has_text="Shop chat").first.click()
+    preview_url = page.locator("[data-testid=widget-preview]").get_attribute("href")
+    assert preview_url
+    page.goto(base + preview_url if preview_url.startswith("/") else preview_url)
+    # The admin keeps the inbox open in another tab, so the chat knows someone is there to answer.
+    inbox = page.context.new_page()
+    inbox.goto(f"{base}/inbox/")
+    expect(inbox.locator("body")).to_have_attribute("data-live", "connected", timeout=10_000)
+    launcher = page.locator("[data-testid=fd-launcher]")
+    # The widget's look comes from a constructed style sheet, which a policy without 'unsafe-inline' allows.
+    expect(launcher).to_have_css("background-color", "rgb(31, 111, 235)")
+    launcher.click()
+    expect(page.locator("[data-testid=fd-panel]")).to_have_attribute("data-online", "true")
+    page.fill("[data-testid=fd-text]", "Trying the chat from the sample page")
+    page.click("[data-testid=fd-send]")
+    expect(page.locator("[data-testid=fd-log] li.customer").last).not_to_have_class(re_sending(), timeout=10_000)
+    link = inbox.locator("a[href*='/inbox/conversations/']", has_text="Trying the chat")
+    expect(link).to_be_visible(timeout=10_000)
+    link.click()
+    expect(inbox.locator("[data-testid=context-order]")).to_have_text("HS-20931")
+    assert refused == []
     page.context.close()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.test import Client
 
 from frontdesk.callbacks.models import CallbackRequest
 from frontdesk.channels.models import Channel, ChannelKind
+from frontdesk.channels.webchat.setup import origin_allowed
 from frontdesk.contacts.models import Contact, Identity
 from frontdesk.conversations.models import Message
 from frontdesk.core.models import Member, Workspace
@@ -210,3 +212,21 @@ def test_an_admin_connects_a_web_chat_and_gets_the_script_tag(client: Client, ad
     # Nothing calls a web chat's webhook address, so the page does not offer one to copy.
     assert 'data-testid="webhook-url"' not in page
     assert client.post(f"/settings/channels/{channel.pk}/test/").status_code == 302
+
+
+def test_a_member_tries_the_chat_on_a_sample_page_of_frontdesk_itself(
+    client: Client, workspace: Workspace, admin: Member
+) -> None:
+    channel = make_webchat(workspace)
+    client.force_login(admin.user)
+    assert f"/widget/preview/{channel.pk}/" in client.get(f"/settings/channels/{channel.pk}/").content.decode()
+    page = client.get(f"/widget/preview/{channel.pk}/").content.decode()
+    assert f"/widget/{channel.webhook_token}.js" in page and 'data-order-number="HS-20931"' in page
+    # The sample page is on Frontdesk's own origin, which may open the widget besides the channel's sites.
+    assert origin_allowed(channel, settings.PUBLIC_URL)
+    assert not origin_allowed(channel, "https://evil.example")
+    channel.is_active = False
+    channel.save()
+    assert client.get(f"/widget/preview/{channel.pk}/").status_code == 404
+    other = make_webchat(make_workspace("Elsewhere"))
+    assert client.get(f"/widget/preview/{other.pk}/").status_code == 404

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -36,8 +37,16 @@ def allowed_origins(channel: Channel) -> list[str]:
 
 
 def origin_allowed(channel: Channel, origin: str) -> bool:
+    """Whether a page of ``origin`` may open the widget: an allowed site, or Frontdesk's own preview page."""
     allowed = allowed_origins(channel)
-    return "*" in allowed or origin.rstrip("/").lower() in allowed
+    origin = origin.rstrip("/").lower()
+    return "*" in allowed or origin in allowed or origin == own_origin()
+
+
+def own_origin() -> str:
+    """Frontdesk's own origin: only its preview page (``widget:preview``) embeds the widget there."""
+    parts = urlsplit(settings.PUBLIC_URL)
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 def create_webchat_channel(

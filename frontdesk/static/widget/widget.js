@@ -104,13 +104,26 @@
     ".row button,form button{padding:8px 12px;border:0;border-radius:6px;background:#1f6feb;color:#fff;cursor:pointer}",
     "button.plain{background:#eaeef2;color:#1b1f24}",
     ".status{margin:0;padding:0 14px 6px;color:#cf222e;min-height:0}",
-    "label{display:flex;flex-direction:column;gap:2px}"
+    "label{display:flex;flex-direction:column;gap:2px}",
+    ".spacer{flex:1}"
   ].join("");
+
+  // A constructed style sheet is not inline style, so a host page whose Content-Security-Policy
+  // forbids 'unsafe-inline' styles still shows the widget; older browsers get a <style> element.
+  function addStyle(root) {
+    if ("adoptedStyleSheets" in root && window.CSSStyleSheet && CSSStyleSheet.prototype.replaceSync) {
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(STYLE);
+      root.adoptedStyleSheets = [sheet];
+    } else {
+      root.appendChild(el("style", { text: STYLE }));
+    }
+  }
 
   function build() {
     var host = el("div", { id: "frontdesk-widget" });
     var root = host.attachShadow({ mode: "open" });
-    root.appendChild(el("style", { text: STYLE }));
+    addStyle(root);
     var u = {};
     u.launcher = el("button", { class: "launcher", type: "button", "data-testid": "fd-launcher" });
     u.title = el("h2", { id: "fd-title" });
@@ -127,7 +140,7 @@
     u.callToggle = el("button", { type: "button", class: "plain", "data-testid": "fd-call-toggle" });
     u.send = el("button", { type: "submit", "data-testid": "fd-send" });
     u.composer = el("form", { "data-testid": "fd-composer" }, [
-      u.text, u.file, el("div", { class: "row" }, [u.attach, el("span", { style: "flex:1" }), u.send])
+      u.text, u.file, el("div", { class: "row" }, [u.attach, el("span", { class: "spacer" }), u.send])
     ]);
 
     u.offlineTitle = el("strong");
