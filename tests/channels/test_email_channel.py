@@ -322,6 +322,25 @@ def test_a_bounce_fails_the_reply_it_returns_with_the_servers_reason(
     assert OutboxEntry.in_workspace(channel.workspace_id).count() == 1
 
 
+def test_a_bounce_that_names_our_reply_only_in_its_headers_still_fails_it(
+    channel: Channel,
+    agent: Member,
+    mailbox: Mailbox,
+) -> None:
+    receive(channel, customer_mail(subject="Order 1234"))
+    message, _ = agent_reply(channel, agent)
+    bounce = mails.dsn_bounce().replace(
+        b"Subject:",
+        f"In-Reply-To: {message.provider_message_id}\r\nMessage-ID: <dsn-2@example.hk>\r\nSubject:".encode(),
+    )
+
+    receive(channel, bounce)
+
+    bounced = refreshed(message)
+    assert bounced.status == DeliveryStatus.FAILED
+    assert bounced.status_reason == "Bounced: failed: status 5.1.1"
+
+
 def test_a_bounce_of_mail_we_never_sent_is_only_stored(channel: Channel) -> None:
     receive(channel, mails.dsn_bounce())
 

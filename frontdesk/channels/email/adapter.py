@@ -111,7 +111,7 @@ class EmailAdapter:
             reason = bounce.reason or "the receiving server returned the mail"
             items.extend(
                 StatusUpdate(provider_message_id=original, status=DeliveryStatus.FAILED, reason=f"Bounced: {reason}")
-                for original in bounce.original_ids
+                for original in _bounced_ids(parsed, bounce)
             )
         return items
 
@@ -119,6 +119,16 @@ class EmailAdapter:
         from frontdesk.channels.email.outbound import send_reply
 
         return send_reply(channel, message)
+
+
+def _bounced_ids(parsed: ParsedEmail, bounce: BounceReport) -> list[str]:
+    """The mail a DSN returns: as its report names it, else as its own In-Reply-To / References do.
+
+    Only our outbound messages are marked failed by these ids; any other id matches nothing.
+    """
+    if bounce.original_ids:
+        return list(bounce.original_ids)
+    return list(dict.fromkeys(value for value in (parsed.in_reply_to, *parsed.references[-5:]) if value))
 
 
 def _provider_data(parsed: ParsedEmail, sender: str, own_address: str, bounce: BounceReport | None) -> dict[str, Any]:
