@@ -19,6 +19,7 @@ becomes a crash loop or a login storm.
 from __future__ import annotations
 
 import logging
+import select
 import socket
 import threading
 import time
@@ -265,9 +266,11 @@ class MailboxReader:
         started = renewed = time.monotonic()
         period = min(self.idle_renew_seconds, self.poll_seconds)
         try:
+            # Not imapclient's idle_check: it reads without blocking and aborts the session when a
+            # response arrives split across two packets ("unterminated line: b'* 1 FETCH '"), which
+            # servers do. Anything the server says ends IDLE instead; idle_done reads whole lines.
             while not self.stop.is_set() and time.monotonic() - started < period:
-                responses = client.idle_check(timeout=IDLE_CHECK_SECONDS)
-                if any(_announces_mail(response) for response in responses):
+                if _has_input(client, IDLE_CHECK_SECONDS):
                     return
                 if time.monotonic() - renewed > LEASE_SECONDS / 4:
                     self._renew(mailbox)
@@ -287,6 +290,16 @@ class MailboxReader:
     def _settings_changed(self, account: MailAccount) -> bool:
         channel = self._channel()
         return channel is None or mail_account(channel) != account
+
+
+def _has_input(client: IMAPClient, timeout: float) -> bool:
+    """Whether the server sent something within ``timeout`` seconds (TLS bytes already decrypted count)."""
+    sock = client.socket()
+    pending = getattr(sock, "pending", None)
+    if pending is not None and pending() > 0:
+        return True
+    readable, _writable, _failed = select.select([sock], [], [], timeout)
+    return bool(readable)
 
 
 def _announces_mail(response: object) -> bool:
