@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -10,12 +12,20 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import psycopg
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Playwright
+
+REPO = Path(__file__).resolve().parents[1]
 FRONTDESK = [sys.executable, "-m", "frontdesk.cli"]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
 
 def free_port() -> int:
@@ -81,3 +91,36 @@ def is_healthy(base: str) -> bool:
         return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
     except httpx.TransportError:
         return False
+
+
+def set_up_product(env: dict[str, str], script: str, *args: str) -> dict[str, Any]:
+    """Migrate the product's database, then run ``script`` (Python, Django set up) with ``args``.
+
+    The script prints one JSON object last (the ids and secrets the test needs), which is returned.
+    """
+    frontdesk("migrate", "--no-input", env=env)
+    made = subprocess.run([sys.executable, "-c", script, *args], env=env, capture_output=True, text=True, cwd=REPO)
+    assert made.returncode == 0, made.stderr
+    fixture: dict[str, Any] = json.loads(made.stdout.strip().splitlines()[-1])
+    return fixture
+
+
+@contextmanager
+def serving(env: dict[str, str], var_dir: Path, port: int | None = None) -> Iterator[str]:
+    """``frontdesk run`` (every role) on ``port``, yielding its base URL once healthy; stopped like Ctrl-C."""
+    port = port or free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = var_dir / "web.log"
+    with log.open("w") as output:
+        web = subprocess.Popen([*FRONTDESK, "run", "--port", str(port)], env=env, stdout=output, stderr=output)
+    try:
+        wait_for(partial(is_healthy, base), 30, "the web process", log)
+        yield base
+    finally:
+        web.send_signal(signal.SIGINT)
+        web.wait(timeout=30)
+
+
+def launch_chromium(playwright: Playwright) -> Browser:
+    """Debian's Chromium, headless, with nothing fetched from the internet."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

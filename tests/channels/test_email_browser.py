@@ -14,10 +14,10 @@ from frontdesk.conversations.models import Message
 from frontdesk.core.models import Role
 from tests.channels.email_flow import customer_mail, email_channel, inbound, receive
 from tests.factories import make_member, make_workspace
+from tests.running import launch_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
 # What a sanitiser bypass would leave in a stored mail: it must still do nothing in the agent's browser.
 UNSANITISED = (
     "<p>Hello from the customer</p>"
@@ -45,10 +45,7 @@ def test_the_full_original_runs_no_script_and_loads_no_remote_picture(live_serve
     answered: list[str] = []
     failed: list[tuple[str, str]] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
+        browser = launch_chromium(playwright)
         context = browser.new_context()
         context.add_cookies([{"name": "sessionid", "value": session, "url": base}])
         page = context.new_page()

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import re
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
-from functools import partial
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,13 +11,11 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.fake_receiver import FakeReceiver, running_receiver
-from tests.running import FRONTDESK, free_port, frontdesk, is_healthy, product_env, wait_for
+from tests.running import REPO, launch_chromium, product_env, serving, set_up_product, wait_for
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "docs" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "callback queue passphrase 1"
 
 SETUP = f"""
@@ -66,32 +58,15 @@ def running_web(
             "FRONTDESK_CALLBACK_AT_RISK_SECONDS": "2",
             "FRONTDESK_CALLBACK_TARGET_SECONDS": "4",
         }
-        frontdesk("migrate", "--no-input", env=env)
-        made = subprocess.run(
-            [sys.executable, "-c", SETUP, receiver.url()], env=env, capture_output=True, text=True, cwd=REPO
-        )
-        assert made.returncode == 0, made.stderr
-        fixture = json.loads(made.stdout.strip().splitlines()[-1])
-        port = free_port()
-        log = var_dir / "web.log"
-        with log.open("w") as output:
-            web = subprocess.Popen([*FRONTDESK, "run", "--port", str(port)], env=env, stdout=output, stderr=output)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_for(partial(is_healthy, base), 30, "the web process", log)
+        fixture = set_up_product(env, SETUP, receiver.url())
+        with serving(env, var_dir) as base:
             yield base, fixture
-        finally:
-            web.send_signal(signal.SIGINT)
-            web.wait(timeout=30)
 
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
+        browser = launch_chromium(playwright)
         yield browser
         browser.close()
 

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
-from functools import partial
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,12 +12,16 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from frontdesk.channels.api.adapter import sign
 from tests.fake_receiver import FakeReceiver, running_receiver
-from tests.running import FRONTDESK, free_port, frontdesk, is_healthy, product_env, wait_for
+from tests.running import (
+    launch_chromium,
+    product_env,
+    serving,
+    set_up_product,
+    wait_for,
+)
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "live inbox passphrase 1"
 
 SETUP = f"""
@@ -66,34 +65,17 @@ def running_web(
             "FRONTDESK_HTTP_ALLOWED_PRIVATE_HOSTS": receiver.host_port,
             "FRONTDESK_SCHEDULER_TICK": "0.5",
         }
-        frontdesk("migrate", "--no-input", env=env)
-        made = subprocess.run(
-            [sys.executable, "-c", SETUP, receiver.url()], env=env, capture_output=True, text=True, cwd=REPO
-        )
-        assert made.returncode == 0, made.stderr
-        fixture = json.loads(made.stdout.strip().splitlines()[-1])
-        port = free_port()
-        log = var_dir / "web.log"
-        with log.open("w") as output:
-            # Every role: the reply test needs the worker that delivers the outbox.
-            web = subprocess.Popen([*FRONTDESK, "run", "--port", str(port)], env=env, stdout=output, stderr=output)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_for(partial(is_healthy, base), 30, "the web process", log)
+        fixture = set_up_product(env, SETUP, receiver.url())
+        # Every role: the reply test needs the worker that delivers the outbox.
+        with serving(env, var_dir) as base:
             yield base, fixture
-        finally:
-            web.send_signal(signal.SIGINT)
-            web.wait(timeout=30)
 
 
 @pytest.fixture
 def page(running_web: tuple[str, dict[str, Any]]) -> Iterator[Page]:
     base, fixture = running_web
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
+        browser = launch_chromium(playwright)
         page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
         page.goto(f"{base}/accounts/login/")
         page.fill("input[name=login]", "live-agent@example.com")

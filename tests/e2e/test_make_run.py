@@ -13,11 +13,10 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 
 from frontdesk.demo import DEMO_ADMIN_EMAIL, DEMO_AGENT_EMAIL, DEMO_PASSWORD
-from tests.running import free_port, frontdesk, is_healthy, product_env, wait_for
+from tests.running import free_port, frontdesk, is_healthy, launch_chromium, product_env, wait_for
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
@@ -54,10 +53,7 @@ def serve(env: dict[str, str]) -> Iterator[str]:
 @pytest.fixture
 def page() -> Iterator[Page]:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
+        browser = launch_chromium(playwright)
         context = browser.new_context(viewport={"width": 1280, "height": 720})
         yield context.new_page()
         browser.close()

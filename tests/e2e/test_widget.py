@@ -6,10 +6,6 @@ origin), as a shop's site would be, and embeds the widget with one script tag.
 
 from __future__ import annotations
 
-import json
-import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -21,13 +17,18 @@ import pytest
 from django.utils import translation
 from playwright.sync_api import Browser, FilePayload, Page, expect, sync_playwright
 
-from tests.running import FRONTDESK, free_port, frontdesk, is_healthy, product_env, wait_for
+from tests.running import (
+    REPO,
+    free_port,
+    launch_chromium,
+    product_env,
+    serving,
+    set_up_product,
+)
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "docs" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "widget agent passphrase 1"
 AGENT = "widget-agent@example.com"
 ADMIN = "widget-admin@example.com"
@@ -97,10 +98,7 @@ def running_web(tmp_path_factory: pytest.TempPathFactory, shop_site: tuple[str, 
     base = f"http://127.0.0.1:{port}"
     with product_env(var_dir) as env:
         env = env | {"DJANGO_SETTINGS_MODULE": "frontdesk.settings", "FRONTDESK_PUBLIC_URL": base}
-        frontdesk("migrate", "--no-input", env=env)
-        made = subprocess.run([sys.executable, "-c", SETUP, shop], env=env, capture_output=True, text=True, cwd=REPO)
-        assert made.returncode == 0, made.stderr
-        fixture = json.loads(made.stdout.strip().splitlines()[-1])
+        fixture = set_up_product(env, SETUP, shop)
         script = f"{base}/widget/{fixture['token']}.js"
         pages = {
             "order.html": ("en", "Order HK-1042", "Frontdesk('context', {order_number: 'HK-1042'});"),
@@ -115,24 +113,14 @@ def running_web(tmp_path_factory: pytest.TempPathFactory, shop_site: tuple[str, 
             (root / name).write_text(
                 PAGE.format(lang=lang, title=title, calls=calls, script=script, body="Shop page"), encoding="utf-8"
             )
-        log = var_dir / "web.log"
-        with log.open("w") as output:
-            web = subprocess.Popen([*FRONTDESK, "run", "--port", str(port)], env=env, stdout=output, stderr=output)
-        try:
-            wait_for(partial(is_healthy, base), 30, "the web process", log)
+        with serving(env, var_dir, port):
             yield base, shop
-        finally:
-            web.send_signal(signal.SIGINT)
-            web.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
+        browser = launch_chromium(playwright)
         yield browser
         browser.close()
 
