@@ -163,6 +163,9 @@ REPLIES = {
     "iphone_zh_hans": f"{NEW}\n\n发自我的iPhone\n",
     "outlook_android": "Yes, tomorrow is fine.\n\nSent from Outlook for Android\n",
     "android_zh_hant": f"{NEW}\n\n寄自我的 Android\n",
+    # RFC 3676's "-- " separator, with and without its space, above a signature of any shape.
+    "signature_separator": "Yes, tomorrow is fine.\n\n-- \nChan Tai Man\nHarbour Trading Ltd\n",
+    "signature_separator_no_space": f"{NEW}\n--\n陳大文\n從我的 iPhone 傳送\n",
 }
 
 

@@ -34,14 +34,19 @@ _MOBILE_SIGNATURE = re.compile(
     re.MULTILINE | re.IGNORECASE,
 )
 
+# RFC 3676's signature separator, "-- " on a line of its own (clients often drop the space):
+# everything below it is the sender's signature, whatever language it is in.
+_SIGNATURE_SEPARATOR = re.compile(r"^-- ?$", re.MULTILINE)
+
 _LIBRARY_PARSER = EmailReplyParser(languages=["en", "zh"])
 
 
 def trim_reply(text: str) -> str:
-    """Return the new part of a reply: quoted mail, ">" lines and mobile signatures removed."""
+    """Return the new part of a reply: quoted mail, ">" lines, signatures and mobile signatures removed."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _cut_at(_QUOTE_HEADER, text)
     text = _without_quoted_lines(text)
+    text = _cut_at(_SIGNATURE_SEPARATOR, text)
     text = _cut_at(_MOBILE_SIGNATURE, text)
     return _library_trim(text).strip()
 
