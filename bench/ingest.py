@@ -82,11 +82,15 @@ else:
     channel.config = {**channel.config, "api_base_url": "http://127.0.0.1:9"}
     channel.save()
 conversations = {}
+# Email joins an open conversation by subject; chat channels ignore it.
+subject = "" if kind == "api" else getattr(payloads(kind), "SUBJECT", "")
 for number in range(probes):
     external_id = contact_id(kind, 1_000_000 + number)
     contact = Contact.all_workspaces.create(workspace=workspace, name=f"Probe {number}")
     Identity.all_workspaces.create(workspace=workspace, contact=contact, channel=channel, external_id=external_id)
-    conversation = Conversation.all_workspaces.create(workspace=workspace, contact=contact, channel=channel)
+    conversation = Conversation.all_workspaces.create(
+        workspace=workspace, contact=contact, channel=channel, subject=subject
+    )
     conversations[external_id] = conversation.pk
 print(json.dumps({"hook": f"/hooks/{kind}/{channel.webhook_token}", "secrets": channel.secrets,
                   "token": token, "conversations": conversations, "vendor": connection.vendor}))
