@@ -16,12 +16,13 @@ from tests.factories import make_member
 AGENTS = 20
 
 
+# SQLite serialises every write, so there is no race to test: the scale-out pass runs this (tests/conftest.py).
+@pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_twenty_agents_claiming_at_once_make_exactly_one_winner(
     workspace: Workspace, new_callback: Callable[..., CallbackRequest]
 ) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite serialises every write, so there is no race to test")
+    assert connection.vendor == "postgresql"
     callback = new_callback()
     agents = [make_member(workspace) for _agent in range(AGENTS)]
     start = threading.Barrier(AGENTS)
