@@ -154,6 +154,12 @@ class Allowlist:
                 host_ports.add((host, port))
         return cls(frozenset(hosts), frozenset(host_ports))
 
+    @classmethod
+    def from_settings(cls) -> Allowlist:
+        """The operator's ``FRONTDESK_HTTP_ALLOWED_PRIVATE_HOSTS``: what HTTP, IMAP and SMTP may reach inside."""
+        allowed: Iterable[str] = getattr(settings, "FRONTDESK_HTTP_ALLOWED_PRIVATE_HOSTS", [])
+        return cls.parse(allowed)
+
     def allows(self, host: str, port: int) -> bool:
         host = host.lower().strip("[]")
         return host in self.hosts or (host, port) in self.host_ports
@@ -331,5 +337,4 @@ class HttpClient:
 
 def http_client(**options: Any) -> HttpClient:
     """A hardened client with the operator's allowlist of private hosts."""
-    allowed: Iterable[str] = getattr(settings, "FRONTDESK_HTTP_ALLOWED_PRIVATE_HOSTS", [])
-    return HttpClient(allowlist=Allowlist.parse(allowed), **options)
+    return HttpClient(allowlist=Allowlist.from_settings(), **options)

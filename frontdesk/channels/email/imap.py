@@ -110,16 +110,12 @@ class _GuardedClient(IMAPClient):  # type: ignore[misc]
         )
 
 
-def allowlist() -> Allowlist:
-    return Allowlist.parse(getattr(settings, "FRONTDESK_HTTP_ALLOWED_PRIVATE_HOSTS", []))
-
-
 @contextmanager
 def connect(server: MailServer, *, ssl_context: ssl.SSLContext | None = None) -> Iterator[IMAPClient]:
     """A logged-in client for ``server``; raises ``MailboxError`` with a reason an admin can act on."""
     if not server.configured:
         raise MailboxError("No IMAP server is set.")
-    allowed = allowlist()
+    allowed = Allowlist.from_settings()
     if server.security == "none" and not allowed.allows(server.host, server.port):
         raise MailboxError(
             "Reading mail without TLS is allowed only from a host listed in FRONTDESK_HTTP_ALLOWED_PRIVATE_HOSTS."

@@ -20,9 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from frontdesk.channels.connect import ConnectionTestFailed, Connector, CredentialField
 from frontdesk.channels.email.account import MailServer, mail_account
 from frontdesk.channels.email.imap import MailboxError, connect
-from frontdesk.channels.email.smtp import _allowed_private_hosts, _GuardedSMTP
+from frontdesk.channels.email.smtp import session
 from frontdesk.channels.models import Channel, ChannelKind
-from frontdesk.core.http_client import Allowlist, HttpClient, HttpClientError
+from frontdesk.core.http_client import HttpClient, HttpClientError
 from frontdesk.core.models import Workspace
 
 SMTP_TIMEOUT = 20.0
@@ -124,21 +124,18 @@ def _imap_check(server: MailServer, folder: str, ssl_context: ssl.SSLContext | N
 
 def _smtp_check(server: MailServer, ssl_context: ssl.SSLContext | None) -> str:
     """EHLO and login, the way replies are sent (smtp.py), without sending anything."""
-    context = ssl_context or ssl.create_default_context()
     try:
-        with _GuardedSMTP(
-            allowlist=Allowlist.parse(_allowed_private_hosts()),
+        # Logged in only when a password is set: without one, seeing the server answer is the test.
+        with session(
+            host=server.host,
+            port=server.port,
+            username=server.username if server.password else "",
+            password=server.password,
+            security=server.security,
             timeout=SMTP_TIMEOUT,
-            implicit_tls=context if server.security == "ssl" else None,
-            local_hostname=None,
-        ) as smtp:
-            smtp.connect(server.host, server.port)
-            smtp.ehlo()
-            if server.security == "starttls":
-                smtp.starttls(context=context)
-                smtp.ehlo()
+            ssl_context=ssl_context,
+        ):
             if server.username and server.password:
-                smtp.login(server.username, server.password)
                 return gettext("SMTP: login ok")
     except (OSError, smtplib.SMTPException, HttpClientError) as error:
         reason = _smtp_reason(error, server)

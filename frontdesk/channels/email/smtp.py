@@ -11,12 +11,11 @@ from __future__ import annotations
 import smtplib
 import socket
 import ssl
-from collections.abc import Iterable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
-from typing import Literal
 
-from django.conf import settings
-
+from frontdesk.channels.email.account import Security
 from frontdesk.core.http_client import (
     Allowlist,
     BlockedDestination,
@@ -25,8 +24,6 @@ from frontdesk.core.http_client import (
     HttpClientError,
 )
 from frontdesk.pipeline.outbound import SendFailed
-
-type Security = Literal["starttls", "ssl", "none"]
 
 
 class _GuardedSMTP(smtplib.SMTP):
@@ -82,29 +79,52 @@ def send(
         raise ValueError("a mail without a Message-ID cannot be threaded; build it with compose_reply")
     if security not in ("starttls", "ssl", "none"):
         raise ValueError(f"unknown SMTP security {security!r}")
-    context = ssl_context or ssl.create_default_context()
-    allowlist = Allowlist.parse(_allowed_private_hosts())
     try:
-        with _GuardedSMTP(
-            allowlist=allowlist,
+        with session(
+            host=host,
+            port=port,
+            username=username,
+            password=password,
+            security=security,
             timeout=timeout,
-            implicit_tls=context if security == "ssl" else None,
+            ssl_context=ssl_context,
             local_hostname=local_hostname,
         ) as client:
-            client.connect(host, port)
-            if security == "starttls":
-                client.starttls(context=context)
-            if username:
-                client.login(username, password)
             client.send_message(message)
     except (OSError, HttpClientError) as error:
         raise _send_failed(error, password) from None
     return message_id
 
 
-def _allowed_private_hosts() -> Iterable[str]:
-    allowed: Iterable[str] = getattr(settings, "FRONTDESK_HTTP_ALLOWED_PRIVATE_HOSTS", [])
-    return allowed
+@contextmanager
+def session(
+    *,
+    host: str,
+    port: int,
+    username: str = "",
+    password: str = "",
+    security: Security = "starttls",
+    timeout: float = 20,
+    ssl_context: ssl.SSLContext | None = None,
+    local_hostname: str | None = None,
+) -> Iterator[smtplib.SMTP]:
+    """A connection to a checked address, upgraded to TLS as ``security`` says and logged in when a user is given.
+
+    Raises what smtplib and the address check raise (``OSError``, ``HttpClientError``); callers word it.
+    """
+    context = ssl_context or ssl.create_default_context()
+    with _GuardedSMTP(
+        allowlist=Allowlist.from_settings(),
+        timeout=timeout,
+        implicit_tls=context if security == "ssl" else None,
+        local_hostname=local_hostname,
+    ) as client:
+        client.connect(host, port)
+        if security == "starttls":
+            client.starttls(context=context)
+        if username:
+            client.login(username, password)
+        yield client
 
 
 def _send_failed(error: Exception, password: str) -> SendFailed:
