@@ -250,6 +250,19 @@ class Message(TenantModel):
         return self.kind == MessageKind.NOTE
 
 
+class Mention(TenantModel):
+    """A member @mentioned in a private note; feeds the mentions view and their notifications."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="mentions")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey("core.Member", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "member"], name="mention_unique_member")]
+        indexes = [models.Index(fields=["workspace", "member", "-created_at"], name="mention_ws_member_created")]
+
+
 def attachment_path(instance: Attachment, filename: str) -> str:
     # The stored name never contains the sender's file name.
     return f"attachments/{instance.workspace_id}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"

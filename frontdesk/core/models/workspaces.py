@@ -16,6 +16,8 @@ class Workspace(models.Model):
     default_language = models.CharField(_("default language"), max_length=16, default="en")
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Hong_Kong")
     reopen_window_days = models.PositiveIntegerField(_("reopen resolved conversations within (days)"), default=7)
+    # A waiting customer counts as "SLA at risk" once three quarters of this has passed.
+    first_response_target_minutes = models.PositiveIntegerField(_("first response target (minutes)"), default=60)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
