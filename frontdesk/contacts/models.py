@@ -58,3 +58,50 @@ class Identity(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.external_id} on {self.channel_id}"
+
+
+class PreferenceKind(models.TextChoices):
+    LIKE = "like", _("Likes")
+    DISLIKE = "dislike", _("Dislikes")
+
+
+class ContactPreference(TenantModel):
+    """Something the customer likes or dislikes ("vegetarian meal", "hates phone calls"), and where we learnt it."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="preferences")
+    kind = models.CharField(_("kind"), max_length=8, choices=PreferenceKind.choices)
+    text = models.CharField(_("text"), max_length=200)
+    source_conversation = models.ForeignKey(
+        "conversations.Conversation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Kept when the member leaves: what the customer said stays true.
+    created_by = models.ForeignKey("core.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=[kind.value for kind in PreferenceKind]),
+                name="contactpreference_kind_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["workspace", "contact", "created_at"], name="contactpref_ws_contact")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.text}"
+
+
+class ContactNote(TenantModel):
+    """A staff-only note about the contact (not about one conversation); never shown to the customer."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="staff_notes")
+    # Null only once the author's membership is deleted; the note outlives it.
+    author = models.ForeignKey("core.Member", on_delete=models.SET_NULL, null=True, related_name="+")
+    text = models.TextField(_("text"), max_length=5000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "contact", "-created_at"], name="contactnote_ws_contact")]
+
+    def __str__(self) -> str:
+        return f"Note {self.pk} on contact {self.contact_id}"
