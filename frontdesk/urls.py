@@ -13,6 +13,7 @@ urlpatterns = [
     path("inbox/", include("frontdesk.inbox.urls")),
     path("inbox/callbacks/", include("frontdesk.callbacks.urls")),
     path("", include("frontdesk.core.urls")),
+    path("", include("frontdesk.canned.urls")),
     path("settings/inbound-events/", include("frontdesk.pipeline.urls")),
     path("settings/channels/", include("frontdesk.channels.admin_urls")),
     path("api/v1/", api.urls),

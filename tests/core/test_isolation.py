@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from frontdesk.callbacks.models import CallbackRequest
+from frontdesk.canned.models import CannedResponse
 from frontdesk.contacts.models import Contact
 from frontdesk.conversations.attachments import store_attachment
 from frontdesk.conversations.models import Conversation, ConversationLabel, Message, MessageKind
@@ -93,6 +94,9 @@ def build_tenant(name: str, marker: str) -> Tenant:
     callback = CallbackRequest.all_workspaces.create(
         workspace=workspace, conversation=conversation, contact=contact, channel=channel, phone="+85291234567"
     )
+    canned = CannedResponse.all_workspaces.create(
+        workspace=workspace, shortcut=f"canned-{marker.lower()}", title=f"Canned {marker}", text=f"Text {marker}"
+    )
     return Tenant(
         workspace=workspace,
         member=member,
@@ -111,6 +115,7 @@ def build_tenant(name: str, marker: str) -> Tenant:
             "token_id": api_token.pk,
             "event_id": event.pk,
             "callback_id": callback.pk,
+            "canned_id": canned.pk,
         },
     )
 
