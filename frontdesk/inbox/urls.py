@@ -1,6 +1,6 @@
 from django.urls import path
 
-from frontdesk.inbox import email_views, views
+from frontdesk.inbox import email_views, search_views, views
 
 app_name = "inbox"
 
@@ -13,4 +13,7 @@ urlpatterns = [
     path("identities/<int:identity_id>/avatar/", views.identity_avatar, name="identity-avatar"),
     path("messages/<int:message_id>/original/", email_views.email_original, name="email-original"),
     path("messages/<int:message_id>/original/body/", email_views.email_original_body, name="email-original-body"),
+    path("search/", search_views.search_page, name="search"),
+    path("search/results.json", search_views.search_json, name="search-json"),
+    path("language/", search_views.switch_language, name="switch-language"),
 ]

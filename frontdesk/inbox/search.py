@@ -1,0 +1,187 @@
+"""Global search over a workspace's contacts, conversations and messages.
+
+A simple first version: case-insensitive substring matching (which also finds
+Chinese text inside longer text), newest first, always bounded by ``limit``.
+Everything goes through ``search(member, query, limit)`` so a full-text
+version (the customer-360 work) can replace the queries without touching the
+pages that show the results.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.db.models import OuterRef, Q, Subquery
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from frontdesk.contacts.models import Contact, Identity
+from frontdesk.conversations.models import Conversation, Message
+from frontdesk.core.models import Member
+
+MAX_LIMIT = 50
+# Characters of context kept on each side of the first match in a message's snippet.
+SNIPPET_CONTEXT = 60
+
+
+@dataclass(frozen=True)
+class ContactHit:
+    contact: Contact
+    # The contact's most recently active conversation, where the result leads; None when they have none.
+    conversation_id: int | None
+    matched: str
+
+
+@dataclass(frozen=True)
+class ConversationHit:
+    conversation: Conversation
+
+
+@dataclass(frozen=True)
+class MessageHit:
+    message: Message
+    snippet: str
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    contacts: list[ContactHit] = field(default_factory=list)
+    conversations: list[ConversationHit] = field(default_factory=list)
+    messages: list[MessageHit] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.contacts or self.conversations or self.messages)
+
+
+def _is_wide(character: str) -> bool:
+    # CJK ideographs, kana and hangul are full width: one of them already says a lot.
+    return unicodedata.east_asian_width(character) in {"W", "F"} and character.isalpha()
+
+
+def is_searchable(query: str) -> bool:
+    """Whether ``query`` is long enough to search: two characters, or one CJK character."""
+    query = query.strip()
+    return len(query) >= 2 or (len(query) == 1 and _is_wide(query))
+
+
+def search(member: Member, query: str, limit: int = 10) -> SearchResults:
+    """Up to ``limit`` contacts, conversations and messages of the member's workspace matching ``query``.
+
+    Each group is ordered newest first. A query too short to mean anything
+    (see ``is_searchable``) or a member who may not see conversations gets
+    no results.
+    """
+    query = query.strip()
+    limit = max(1, min(limit, MAX_LIMIT))
+    workspace = member.workspace
+    user = member.user
+    if not is_searchable(query) or not user.has_perm("conversations.view_conversation", workspace):
+        return SearchResults(query=query)
+    return SearchResults(
+        query=query,
+        contacts=_contacts(member, query, limit) if user.has_perm("contacts.view_contact", workspace) else [],
+        conversations=_conversations(member, query, limit),
+        messages=_messages(member, query, limit),
+    )
+
+
+def _contacts(member: Member, query: str, limit: int) -> list[ContactHit]:
+    workspace_id = member.workspace_id
+    by_address = Identity.in_workspace(workspace_id).filter(
+        Q(external_id__icontains=query) | Q(display_name__icontains=query)
+    )
+    latest_conversation = (
+        Conversation.in_workspace(workspace_id).filter(contact=OuterRef("pk")).order_by("-last_activity_at", "-id")
+    )
+    contacts = (
+        Contact.in_workspace(workspace_id)
+        .filter(
+            Q(name__icontains=query)
+            | Q(email__icontains=query)
+            | Q(phone__icontains=query)
+            | Q(pk__in=by_address.values("contact_id"))
+        )
+        .annotate(latest_conversation_id=Subquery(latest_conversation.values("pk")[:1]))
+        .prefetch_related("identities")
+        .order_by("-updated_at", "-id")[:limit]
+    )
+    return [
+        ContactHit(
+            contact=contact, conversation_id=contact.latest_conversation_id, matched=_matched_field(contact, query)
+        )
+        for contact in contacts
+    ]
+
+
+def _matched_field(contact: Contact, query: str) -> str:
+    """The piece of the contact the query was found in, to show beside the name."""
+    pattern = _pattern(query)
+    candidates = [contact.email, contact.phone]
+    for identity in contact.identities.all():
+        candidates += [identity.external_id, identity.display_name]
+    return next((text for text in candidates if text and pattern.search(text)), contact.email or contact.phone)
+
+
+def _conversations(member: Member, query: str, limit: int) -> list[ConversationHit]:
+    conversations = (
+        Conversation.in_workspace(member.workspace_id)
+        .filter(subject__icontains=query)
+        .select_related("contact", "channel")
+        .order_by("-last_activity_at", "-id")[:limit]
+    )
+    return [ConversationHit(conversation) for conversation in conversations]
+
+
+def _messages(member: Member, query: str, limit: int) -> list[MessageHit]:
+    # Every kind: from the customer, to the customer, private notes. Newest first by primary key:
+    # its index is read backwards and the scan stops at the limit.
+    messages = (
+        Message.in_workspace(member.workspace_id)
+        .filter(text__icontains=query)
+        .select_related("conversation__contact", "author__user")
+        .order_by("-id")[:limit]
+    )
+    return [MessageHit(message, snippet(message.text, query)) for message in messages]
+
+
+def _pattern(query: str) -> re.Pattern[str]:
+    return re.compile(re.escape(query), re.IGNORECASE)
+
+
+def snippet(text: str, query: str, context: int = SNIPPET_CONTEXT) -> str:
+    """The part of ``text`` around the first match of ``query``, with an ellipsis where text was cut."""
+    text = " ".join(text.split())
+    match = _pattern(query).search(text)
+    if match is None:
+        return text[: context * 2] + ("…" if len(text) > context * 2 else "")
+    start = max(0, match.start() - context)
+    end = min(len(text), match.end() + context)
+    return ("…" if start > 0 else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
+def segments(text: str, query: str) -> list[tuple[str, bool]]:
+    """``text`` cut into (piece, is_match) pairs, matches of ``query`` found case-insensitively."""
+    pieces: list[tuple[str, bool]] = []
+    position = 0
+    if query:
+        for match in _pattern(query).finditer(text):
+            if match.start() > position:
+                pieces.append((text[position : match.start()], False))
+            pieces.append((match.group(), True))
+            position = match.end()
+    if position < len(text):
+        pieces.append((text[position:], False))
+    return pieces
+
+
+def highlight(text: str, query: str) -> SafeString:
+    """``text`` escaped for HTML, with each match of ``query`` inside <mark>."""
+    return mark_safe(  # noqa: S308 - every piece is escaped here
+        "".join(
+            f"<mark>{escape(piece)}</mark>" if matched else str(escape(piece))
+            for piece, matched in segments(text, query)
+        )
+    )
