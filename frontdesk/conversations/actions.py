@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from frontdesk.api.serializers import conversation_out, message_out
 from frontdesk.channels.models import Channel
+from frontdesk.contacts.models import Identity
 from frontdesk.conversations.attachments import AttachmentRejected, detect_content_type, store_attachment
 from frontdesk.conversations.models import (
     Attachment,
@@ -26,9 +27,11 @@ from frontdesk.conversations.models import (
     ConversationStatus,
     DeliveryStatus,
     Label,
+    Mention,
     Message,
     MessageKind,
     OutboxEntry,
+    OutboxState,
     Priority,
 )
 from frontdesk.conversations.reply_rules import check_reply
@@ -73,13 +76,19 @@ def _set_column(conversation: Conversation, column: str, value: Any, *, actor: M
     return conversation
 
 
-def add_note(conversation: Conversation, author: Member, text: str) -> Message:
-    """A private note: visible to the team, never sent to the customer."""
+def add_note(conversation: Conversation, author: Member, text: str, *, mentions: Iterable[int] = ()) -> Message:
+    """A private note: visible to the team, never sent to the customer.
+
+    ``mentions`` are the ids of the members @mentioned in it; each must be an
+    active member of the conversation's workspace. Each one gets a ``Mention``
+    and a ``mention.created`` event (which notifies them).
+    """
     text = text.strip()
     if not text:
         raise ValidationError(_("A note cannot be empty."))
     if len(text) > MAX_TEXT_LENGTH:
         raise ValidationError(_("A note can be at most %(limit)d characters.") % {"limit": MAX_TEXT_LENGTH})
+    mentioned = _mentionable(conversation.workspace_id, mentions)
     with transaction.atomic():
         note = Message.all_workspaces.create(
             workspace_id=conversation.workspace_id,
@@ -94,7 +103,33 @@ def add_note(conversation: Conversation, author: Member, text: str) -> Message:
             conversation.workspace_id,
             {"message": message_out(note).model_dump(mode="json"), "conversation_id": conversation.pk},
         )
+        for member_id in mentioned:
+            mention = Mention.all_workspaces.create(
+                workspace_id=conversation.workspace_id, message=note, conversation=conversation, member_id=member_id
+            )
+            publish(
+                "mention.created",
+                conversation.workspace_id,
+                {
+                    "mention": {
+                        "id": mention.pk,
+                        "member_id": member_id,
+                        "conversation_id": conversation.pk,
+                        "message_id": note.pk,
+                        "author_id": author.pk,
+                    }
+                },
+            )
     return note
+
+
+def _mentionable(workspace_id: int, member_ids: Iterable[int]) -> list[int]:
+    """The given member ids, without repeats, once each is known to be an active member of the workspace."""
+    wanted = list(dict.fromkeys(int(member_id) for member_id in member_ids))
+    found = set(Member.in_workspace(workspace_id).filter(pk__in=wanted, is_active=True).values_list("pk", flat=True))
+    if len(found) != len(wanted):
+        raise ValidationError(_("Only active members of this workspace can be mentioned."))
+    return wanted
 
 
 @dataclass(frozen=True)
@@ -116,6 +151,9 @@ def reply(
 ) -> Message:
     """A message to the customer, through ``via`` or the conversation's channel; queued, sent by a worker.
 
+    ``via`` may be any active channel on which the contact has an identity
+    (the worker sends to that identity); the conversation's own channel is
+    always allowed.
     ``files`` are stored as the message's attachments; ``content`` is structured
     content the channel can carry (a WhatsApp template, buttons, a LINE sticker…,
     docs/outbound.md). The channel's rules are checked first (its reply window,
@@ -141,6 +179,15 @@ def reply(
         raise ValidationError(_("That channel is not in this workspace."))
     if not channel.is_active:
         raise ValidationError(_("The channel %(name)s is disabled.") % {"name": channel.name})
+    if (
+        channel.pk != conversation.channel_id
+        and not Identity.in_workspace(conversation.workspace_id)
+        .filter(contact_id=conversation.contact_id, channel=channel)
+        .exists()
+    ):
+        raise ValidationError(
+            _("This customer has no address on %(name)s, so the reply cannot be sent there.") % {"name": channel.name}
+        )
     content_types = [detect_content_type(item.content, item.filename) for item in files]
     check_reply(conversation.contact_id, channel, content, content_types)
     with transaction.atomic():
@@ -200,6 +247,47 @@ def _reply_preview(content: Mapping[str, Any], stored: Sequence[Attachment]) -> 
     if "sticker" in content:
         return _("Sticker")
     return str((content.get("flex") or {}).get("alt_text") or "")
+
+
+def retry_failed(message: Message, actor: Member) -> Message:
+    """Send a failed reply again: its outbox entry goes back to pending for a fresh round of attempts.
+
+    The earlier attempts stay on record; the message reads "queued" until the worker reports again.
+    """
+    from frontdesk.pipeline.tasks import enqueue_delivery
+
+    if message.workspace_id != actor.workspace_id:
+        raise ValidationError(_("That message is not in this workspace."))
+    with transaction.atomic():
+        message = Message.in_workspace(message.workspace_id).select_for_update().get(pk=message.pk)
+        entry = OutboxEntry.in_workspace(message.workspace_id).filter(message=message).first()
+        if message.kind != MessageKind.OUTBOUND or message.status != DeliveryStatus.FAILED or entry is None:
+            raise ValidationError(_("Only a reply that failed can be sent again."))
+        if entry.state in (OutboxState.PENDING, OutboxState.SENDING):
+            raise ValidationError(_("This reply is already being sent again."))
+        now = timezone.now()
+        OutboxEntry.all_workspaces.filter(pk=entry.pk).update(
+            state=OutboxState.PENDING, attempts=0, next_attempt_at=now, lease_expires_at=None, last_error=""
+        )
+        reason = message.status_reason
+        message.status = DeliveryStatus.QUEUED
+        message.status_reason = ""
+        message.metadata = {key: value for key, value in (message.metadata or {}).items() if key != "failure_code"}
+        message.save(update_fields=["status", "status_reason", "metadata"])
+        changes: dict[str, Any] = {"status": [DeliveryStatus.FAILED.value, DeliveryStatus.QUEUED.value]}
+        record(message.workspace_id, "message.retried", message, actor=actor.user, changes=changes | {"reason": reason})
+        publish(
+            "message.updated",
+            message.workspace_id,
+            {
+                "message": message_out(message).model_dump(mode="json"),
+                "conversation_id": message.conversation_id,
+                "changes": changes,
+            },
+        )
+        entry_id = entry.pk
+        transaction.on_commit(lambda: enqueue_delivery(entry_id))
+    return message
 
 
 def assign(conversation: Conversation, assignee: Member | None, *, actor: Member) -> Conversation:
