@@ -1,11 +1,22 @@
 from django.urls import path
 
 from frontdesk.inbox import email_views, search_views, views
+from frontdesk.inbox.list_views import (
+    bulk_action,
+    conversation_list,
+    saved_filter_create,
+    saved_filter_delete,
+    saved_filter_rename,
+)
 
 app_name = "inbox"
 
 urlpatterns = [
-    path("", views.conversation_list, name="conversation-list"),
+    path("", conversation_list, name="conversation-list"),
+    path("bulk/", bulk_action, name="bulk"),
+    path("saved-filters/", saved_filter_create, name="saved-filter-create"),
+    path("saved-filters/<int:saved_filter_id>/rename/", saved_filter_rename, name="saved-filter-rename"),
+    path("saved-filters/<int:saved_filter_id>/delete/", saved_filter_delete, name="saved-filter-delete"),
     path("conversations/<int:conversation_id>/", views.conversation_detail, name="conversation-detail"),
     path("conversations/<int:conversation_id>/compose/", views.compose, name="compose"),
     path("internal/events/", views.forwarded_event, name="forwarded-event"),

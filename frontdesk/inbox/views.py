@@ -7,8 +7,7 @@ from typing import Any
 
 from django.contrib import messages as django_messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -21,66 +20,15 @@ from frontdesk.contacts.models import Identity
 from frontdesk.conversations import actions
 from frontdesk.conversations.access import get_attachment_for_member, get_conversation_for_member
 from frontdesk.conversations.attachments import detect_content_type
-from frontdesk.conversations.models import Conversation, ConversationStatus, Label, Message
+from frontdesk.conversations.models import Conversation, Message
 from frontdesk.conversations.reply_rules import reply_window
 from frontdesk.core.decorators import member_required
 from frontdesk.core.models import Member
-from frontdesk.inbox import forwarding
+from frontdesk.inbox import forwarding, reads
 from frontdesk.inbox.subscribers import send_to_workspaces
 
-PAGE_SIZE = 50
-
-VIEWS = {
-    "mine": gettext_lazy("Mine"),
-    "unassigned": gettext_lazy("Unassigned"),
-    "all": gettext_lazy("All"),
-}
 # Attachments of these types may be shown inline; everything else is downloaded.
 INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "audio/mpeg", "audio/ogg", "video/mp4"}
-
-
-@require_GET
-@member_required
-def conversation_list(request: HttpRequest) -> HttpResponse:
-    member = request.member  # type: ignore[attr-defined]
-    view = request.GET.get("view", "all")
-    if view not in VIEWS:
-        view = "all"
-    status = request.GET.get("status", ConversationStatus.OPEN)
-    if status not in ConversationStatus.values:
-        status = ConversationStatus.OPEN
-
-    conversations = Conversation.in_workspace(member.workspace_id).filter(status=status)
-    if view == "mine":
-        conversations = conversations.filter(assignee=member)
-    elif view == "unassigned":
-        conversations = conversations.filter(assignee__isnull=True)
-    query = request.GET.get("q", "").strip()
-    if query:
-        conversations = conversations.filter(
-            Q(contact__name__icontains=query) | Q(subject__icontains=query) | Q(last_message_preview__icontains=query)
-        )
-    conversations = (
-        conversations.select_related("contact", "channel", "assignee__user", "team")
-        .prefetch_related(Prefetch("labels", queryset=Label.in_workspace(member.workspace_id)))
-        .order_by("-last_activity_at", "-id")
-    )
-    page = Paginator(conversations, PAGE_SIZE).get_page(request.GET.get("page"))
-    template = "inbox/conversation_list.html"
-    if request.GET.get("partial") == "rows":
-        template += "#rows"
-    return render(
-        request,
-        template,
-        {
-            "page": page,
-            "view": view,
-            "views": VIEWS,
-            "status": status,
-            "statuses": ConversationStatus.choices,
-            "query": query,
-        },
-    )
 
 
 def _timeline(member: Member, conversation: Conversation) -> QuerySet[Message]:
@@ -98,6 +46,7 @@ def _timeline(member: Member, conversation: Conversation) -> QuerySet[Message]:
 def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
     member = request.member  # type: ignore[attr-defined]
     conversation = get_conversation_for_member(member, conversation_id)
+    reads.mark_read(member, conversation)
     timeline = _timeline(member, conversation)
     if request.GET.get("partial") == "timeline":
         return render(

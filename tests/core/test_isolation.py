@@ -22,6 +22,7 @@ from frontdesk.conversations.attachments import store_attachment
 from frontdesk.conversations.models import Conversation, ConversationLabel, Message, MessageKind
 from frontdesk.core.models import ApiToken, AuditEntry, Member, Role, Workspace
 from frontdesk.core.tokens import issue_token
+from frontdesk.inbox.models import SavedFilter
 from frontdesk.pipeline.models import MAX_ATTEMPTS, InboundEvent
 from tests.factories import (
     make_channel,
@@ -97,6 +98,9 @@ def build_tenant(name: str, marker: str) -> Tenant:
     canned = CannedResponse.all_workspaces.create(
         workspace=workspace, shortcut=f"canned-{marker.lower()}", title=f"Canned {marker}", text=f"Text {marker}"
     )
+    saved_filter = SavedFilter.all_workspaces.create(
+        workspace=workspace, member=member, name=f"Filter {marker}", query="status=pending", shared=True
+    )
     return Tenant(
         workspace=workspace,
         member=member,
@@ -115,6 +119,7 @@ def build_tenant(name: str, marker: str) -> Tenant:
             "token_id": api_token.pk,
             "event_id": event.pk,
             "callback_id": callback.pk,
+            "saved_filter_id": saved_filter.pk,
             "canned_id": canned.pk,
         },
     )
