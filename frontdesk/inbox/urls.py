@@ -1,6 +1,6 @@
 from django.urls import path
 
-from frontdesk.inbox import email_views, search_views, views
+from frontdesk.inbox import email_views, search_views, sidebar_views, views
 from frontdesk.inbox.list_views import (
     bulk_action,
     conversation_list,
@@ -10,6 +10,8 @@ from frontdesk.inbox.list_views import (
 )
 
 app_name = "inbox"
+# The customer sidebar of one conversation (sidebar_views).
+SIDEBAR = "conversations/<int:conversation_id>/sidebar/"
 
 urlpatterns = [
     path("", conversation_list, name="conversation-list"),
@@ -27,4 +29,17 @@ urlpatterns = [
     path("search/", search_views.search_page, name="search"),
     path("search/results.json", search_views.search_json, name="search-json"),
     path("language/", search_views.switch_language, name="switch-language"),
+    path(f"{SIDEBAR}profile/", sidebar_views.profile, name="sidebar-profile"),
+    path(f"{SIDEBAR}labels/", sidebar_views.labels, name="sidebar-labels"),
+    path(f"{SIDEBAR}labels/<int:label_id>/remove/", sidebar_views.label_remove, name="sidebar-label-remove"),
+    path(f"{SIDEBAR}attributes/", sidebar_views.attributes, name="sidebar-attributes"),
+    path(f"{SIDEBAR}attributes/remove/", sidebar_views.attribute_remove, name="sidebar-attribute-remove"),
+    path(f"{SIDEBAR}preferences/", sidebar_views.preferences, name="sidebar-preferences"),
+    path(
+        f"{SIDEBAR}preferences/<int:preference_id>/remove/",
+        sidebar_views.preference_remove,
+        name="sidebar-preference-remove",
+    ),
+    path(f"{SIDEBAR}notes/", sidebar_views.notes, name="sidebar-notes"),
+    path(f"{SIDEBAR}notes/<int:note_id>/delete/", sidebar_views.note_delete, name="sidebar-note-delete"),
 ]

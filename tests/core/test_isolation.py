@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from frontdesk.callbacks.models import CallbackRequest
 from frontdesk.canned.models import CannedResponse
-from frontdesk.contacts.models import Contact
+from frontdesk.contacts.models import Contact, ContactNote, ContactPreference
 from frontdesk.conversations.attachments import store_attachment
 from frontdesk.conversations.models import Conversation, ConversationLabel, Message, MessageKind
 from frontdesk.core.models import ApiToken, AuditEntry, Member, Role, Workspace
@@ -92,6 +92,12 @@ def build_tenant(name: str, marker: str) -> Tenant:
         attempts=MAX_ATTEMPTS,
         error=f"Error {marker}",
     )
+    preference = ContactPreference.all_workspaces.create(
+        workspace=workspace, contact=contact, kind="like", text=f"Likes {marker}", source_conversation=conversation
+    )
+    contact_note = ContactNote.all_workspaces.create(
+        workspace=workspace, contact=contact, author=member, text=f"Staff note {marker}"
+    )
     callback = CallbackRequest.all_workspaces.create(
         workspace=workspace, conversation=conversation, contact=contact, channel=channel, phone="+85291234567"
     )
@@ -119,6 +125,8 @@ def build_tenant(name: str, marker: str) -> Tenant:
             "token_id": api_token.pk,
             "event_id": event.pk,
             "callback_id": callback.pk,
+            "preference_id": preference.pk,
+            "note_id": contact_note.pk,
             "saved_filter_id": saved_filter.pk,
             "canned_id": canned.pk,
         },
