@@ -57,6 +57,10 @@ def _rows(member: Member, inbox_filter: InboxFilter, number: int) -> tuple[list[
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
+def _with_page(inbox_filter: InboxFilter, number: int) -> str:
+    return "&".join(part for part in (inbox_filter.querystring(), f"page={number}") if part)
+
+
 def _saved_filters(member: Member) -> list[SavedFilter]:
     return list(
         SavedFilter.in_workspace(member.workspace_id)
@@ -75,8 +79,8 @@ def _results_context(request: HttpRequest, member: Member, inbox_filter: InboxFi
         "querystring": inbox_filter.querystring(),
         "rows": rows,
         "page_number": number,
-        "previous_query": inbox_filter.querystring() + f"&page={number - 1}" if number > 1 else "",
-        "next_query": inbox_filter.querystring() + f"&page={number + 1}" if has_next and number < MAX_PAGE else "",
+        "previous_query": _with_page(inbox_filter, number - 1) if number > 1 else "",
+        "next_query": _with_page(inbox_filter, number + 1) if has_next and number < MAX_PAGE else "",
         "view_counts": {key: count_label(number) for key, number in numbers.items()},
         "count": count_label(numbers[inbox_filter.view]),
         "count_number": numbers[inbox_filter.view],
