@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("frontdesk.canned.urls")),
     path("settings/inbound-events/", include("frontdesk.pipeline.urls")),
     path("settings/channels/", include("frontdesk.channels.admin_urls")),
+    path("settings/labels/", include("frontdesk.conversations.label_urls")),
     path("api/v1/", api.urls),
     path("hooks/", include("frontdesk.channels.urls")),
     path("media/<str:token>", public_media, name="public-media"),

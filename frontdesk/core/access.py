@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
-from frontdesk.core.models import ApiToken, Member, Team, TenantModel
+from frontdesk.core.models import ApiToken, Invitation, Member, Team, TenantModel
 
 
 def get_for_member[M: TenantModel](queryset: type[M] | QuerySet[M], member: Member, pk: Any, permission: str) -> M:
@@ -41,3 +41,7 @@ def get_member_for_member(member: Member, member_id: Any) -> Member:
 
 def get_api_token_for_member(member: Member, token_id: Any) -> ApiToken:
     return get_for_member(ApiToken, member, token_id, "core.manage_apitoken")
+
+
+def get_invitation_for_member(member: Member, invitation_id: Any) -> Invitation:
+    return get_for_member(Invitation, member, invitation_id, "core.manage_members")

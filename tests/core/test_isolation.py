@@ -20,6 +20,7 @@ from frontdesk.canned.models import CannedResponse
 from frontdesk.contacts.models import Contact, ContactNote, ContactPreference
 from frontdesk.conversations.attachments import store_attachment
 from frontdesk.conversations.models import Conversation, ConversationLabel, Message, MessageKind
+from frontdesk.core.invitations import invite
 from frontdesk.core.models import ApiToken, AuditEntry, Member, Role, Workspace
 from frontdesk.core.tokens import issue_token
 from frontdesk.inbox.models import SavedFilter
@@ -107,6 +108,7 @@ def build_tenant(name: str, marker: str) -> Tenant:
     saved_filter = SavedFilter.all_workspaces.create(
         workspace=workspace, member=member, name=f"Filter {marker}", query="status=pending", shared=True
     )
+    invitation, _link_token = invite(member, f"invitee-{marker.lower()}@example.com", Role.AGENT, [team])
     return Tenant(
         workspace=workspace,
         member=member,
@@ -129,6 +131,7 @@ def build_tenant(name: str, marker: str) -> Tenant:
             "note_id": contact_note.pk,
             "saved_filter_id": saved_filter.pk,
             "canned_id": canned.pk,
+            "invitation_id": invitation.pk,
         },
     )
 

@@ -1,4 +1,5 @@
 from frontdesk.core.models.audit import AuditEntry
+from frontdesk.core.models.invitations import Invitation
 from frontdesk.core.models.scheduling import ScheduledRun
 from frontdesk.core.models.tenancy import TenantModel, TenantQuerySet
 from frontdesk.core.models.tokens import ApiToken
@@ -8,6 +9,7 @@ from frontdesk.core.models.workspaces import Member, Role, Team, TeamMembership,
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "Invitation",
     "Member",
     "Role",
     "ScheduledRun",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
@@ -28,14 +28,11 @@ def settings_sections(member: Any) -> list[tuple[str, Any]]:
     """(url, label) of every settings section ``member`` may open, in menu order."""
     if not member:
         return []
-    sections = []
-    for name, label, permission in SECTIONS:
-        if member.user.has_perm(permission, member.workspace):
-            try:
-                sections.append((reverse(name), label))
-            except NoReverseMatch:  # TEMPORARY until every settings page is mounted
-                continue
-    return sections
+    return [
+        (reverse(name), label)
+        for name, label, permission in SECTIONS
+        if member.user.has_perm(permission, member.workspace)
+    ]
 
 
 @register.inclusion_tag("core/settings/_nav.html", takes_context=True)
