@@ -86,7 +86,13 @@ class Conversation(TenantModel):
                 fields=["workspace", "assignee", "status", "-last_activity_at"], name="conv_ws_assignee_activity"
             ),
             models.Index(fields=["workspace", "team", "status", "-last_activity_at"], name="conv_ws_team_activity"),
-            models.Index(fields=["workspace", "channel", "status"], name="conv_ws_channel_status"),
+            models.Index(
+                fields=["workspace", "channel", "status", "-last_activity_at"], name="conv_ws_channel_activity"
+            ),
+            # The inbox sorted by priority, or filtered to one priority, most recently active first.
+            models.Index(
+                fields=["workspace", "status", "-priority", "-last_activity_at"], name="conv_ws_status_priority"
+            ),
             models.Index(fields=["workspace", "contact", "-last_activity_at"], name="conv_ws_contact_activity"),
             models.Index(fields=["workspace", "status", "waiting_since"], name="conv_ws_status_waiting"),
             models.Index(fields=["workspace", "status", "snoozed_until"], name="conv_ws_status_snoozed"),
