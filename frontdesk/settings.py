@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "frontdesk.api",
     "frontdesk.widget",
     "frontdesk.callbacks",
+    "frontdesk.notifications",
     "frontdesk.canned",
 ]
 

@@ -21,4 +21,5 @@ urlpatterns = [
     path("hooks/", include("frontdesk.channels.urls")),
     path("media/<str:token>", public_media, name="public-media"),
     path("widget/", include("frontdesk.widget.urls")),
+    path("notifications/", include("frontdesk.notifications.urls")),
 ]

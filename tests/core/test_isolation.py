@@ -23,6 +23,7 @@ from frontdesk.conversations.models import Conversation, ConversationLabel, Mess
 from frontdesk.core.invitations import invite
 from frontdesk.core.models import ApiToken, AuditEntry, Member, Role, Workspace
 from frontdesk.core.tokens import issue_token
+from frontdesk.notifications.models import Notification, NotificationKind
 from frontdesk.inbox.models import SavedFilter
 from frontdesk.pipeline.models import MAX_ATTEMPTS, InboundEvent
 from tests.factories import (
@@ -109,6 +110,9 @@ def build_tenant(name: str, marker: str) -> Tenant:
         workspace=workspace, member=member, name=f"Filter {marker}", query="status=pending", shared=True
     )
     invitation, _link_token = invite(member, f"invitee-{marker.lower()}@example.com", Role.AGENT, [team])
+    notification = Notification.all_workspaces.create(
+        workspace=workspace, member=member, kind=NotificationKind.ASSIGNED, conversation=conversation, actor=other
+    )
     return Tenant(
         workspace=workspace,
         member=member,
@@ -131,6 +135,7 @@ def build_tenant(name: str, marker: str) -> Tenant:
             "note_id": contact_note.pk,
             "saved_filter_id": saved_filter.pk,
             "canned_id": canned.pk,
+            "notification_id": notification.pk,
             "invitation_id": invitation.pk,
         },
     )

@@ -1,7 +1,16 @@
 // Live updates for the agent pages: one websocket per tab; each event refreshes
 // the parts of the page that declare interest in it (data-live-refresh), through htmx.
+// Other scripts send through window.frontdeskLive.send(message) and listen for
+// "frontdesk:event" on the document.
 (function () {
   "use strict";
+
+  var HEARTBEAT_MS = 20000;
+  var socket = null;
+  var queue = [];
+  // The last presence state per conversation: said again after a reconnect and
+  // every HEARTBEAT_MS, so the server knows this tab is still there.
+  var presence = {};
 
   function conversationOf(event) {
     if (event.conversation_id !== undefined) return event.conversation_id;
@@ -20,16 +29,42 @@
     });
   }
 
+  function isOpen() {
+    return socket !== null && socket.readyState === WebSocket.OPEN;
+  }
+
+  function send(message) {
+    if (message.type === "presence") {
+      if (message.state === "left") delete presence[message.conversation_id];
+      else presence[message.conversation_id] = message;
+      if (!isOpen()) return; // said on (re)connect
+    } else if (!isOpen()) {
+      queue.push(message);
+      return;
+    }
+    socket.send(JSON.stringify(message));
+  }
+
+  function sayPresence() {
+    if (!isOpen()) return;
+    Object.keys(presence).forEach(function (id) { socket.send(JSON.stringify(presence[id])); });
+  }
+
   function connect(delay) {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + window.location.host + "/ws/agent/");
+    socket = new WebSocket(scheme + window.location.host + "/ws/agent/");
     socket.addEventListener("open", function () {
       document.body.dataset.live = "connected";
       delay = 1000;
+      var waiting = queue;
+      queue = [];
+      waiting.forEach(function (message) { socket.send(JSON.stringify(message)); });
+      sayPresence();
     });
     socket.addEventListener("message", function (message) {
       var event = JSON.parse(message.data);
-      // Other scripts of the page (the web-chat typing indicator) listen for events here.
+      if (event.type === "hello") window.frontdeskLive.memberId = event.member;
+      // Other scripts of the page (presence, notifications, the web-chat typing indicator) listen here.
       document.dispatchEvent(new CustomEvent("frontdesk:event", { detail: event }));
       if (event.type !== "hello") refreshFor(event);
     });
@@ -39,6 +74,8 @@
       window.setTimeout(function () { connect(Math.min(delay * 2, 30000)); }, delay);
     });
   }
+
+  window.frontdeskLive = { send: send, memberId: null };
 
   // A sent composer is emptied once the server has accepted it.
   document.addEventListener("htmx:afterRequest", function (event) {
@@ -50,6 +87,8 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
-    if (document.querySelector("[data-live-refresh]")) connect(1000);
+    if (!document.querySelector("[data-live-refresh], [data-live-socket]")) return;
+    connect(1000);
+    window.setInterval(sayPresence, HEARTBEAT_MS);
   });
 })();
