@@ -247,3 +247,21 @@ def test_the_palette_runs_commands_with_the_arrow_keys(browser: Browser, running
     expect(page.locator("html")).to_have_attribute("lang", "zh-hant")
     assert page.url == f"{base}/inbox/?view=unassigned"
     page.context.close()
+
+
+def test_search_page_works_at_phone_width(browser: Browser, running_web: tuple[str, Any]) -> None:
+    base, fixture = running_web
+    page = signed_in(browser, base, "kit@example.com", width=390, height=844)
+    page.goto(f"{base}/inbox/search/")
+
+    page.get_by_label("Search contacts, conversations and messages").fill("航班")
+    page.keyboard.press("Enter")
+
+    messages = page.get_by_test_id("search-messages")
+    expect(messages).to_contain_text("我的航班取消了")
+    expect(messages.locator("mark").first).to_have_text("航班")
+    box = page.locator(".search-page").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    messages.get_by_role("link").first.click()
+    page.wait_for_url(f"{base}/inbox/conversations/{fixture['conversations'][2]}/#message-*")
+    page.context.close()

@@ -212,7 +212,7 @@
 
   function openDialog(dialog) {
     if (!dialog || dialog.open) return;
-    document.querySelectorAll("dialog[open]").forEach(function (other) { other.close(); });
+    [palette, help].forEach(closeDialog);
     dialog.opener = document.activeElement;
     dialog.showModal();
   }
@@ -244,6 +244,12 @@
       first.focus();
       event.preventDefault();
     }
+  }
+
+  function foreignDialogOpen() {
+    return Array.prototype.some.call(document.querySelectorAll("dialog[open]"), function (dialog) {
+      return dialog !== palette && dialog !== help;
+    });
   }
 
   function openHelp() {
@@ -476,6 +482,7 @@
     var target = event.target;
 
     if (commandKey && !event.altKey && !event.shiftKey && event.key.toLowerCase() === "k") {
+      if (foreignDialogOpen()) return; // another part of the page is asking something first
       event.preventDefault();
       if (palette.open) closeDialog(palette);
       else openPalette();
