@@ -68,6 +68,7 @@
     button.addEventListener("click", function () { setOpen(panel.hidden); });
     document.addEventListener("keydown", function (event) {
       if (event.key === "Escape" && !panel.hidden) {
+        event.preventDefault(); // closing the panel is all Escape does now (no shortcut)
         setOpen(false);
         button.focus();
       }

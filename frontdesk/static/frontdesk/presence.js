@@ -95,7 +95,8 @@
         if (!badge) {
           badge = document.createElement("span");
           badge.className = "presence-badge";
-          row.appendChild(badge);
+          badge.dataset.testid = "presence-badge";
+          (row.querySelector(".row-meta") || row).appendChild(badge);
         }
         badge.textContent = fill(label, names);
       });
@@ -125,7 +126,8 @@
     if (!window.frontdeskLive) return;
     var element = document.getElementById("presence");
     if (element) conversationPage(element);
-    var rows = document.querySelector("[data-presence-rows]") || document.getElementById("conversation-rows");
+    // The inbox list (its rows carry data-conversation-id), whichever part of it htmx swaps.
+    var rows = document.getElementById("conversation-results") || document.getElementById("conversation-rows");
     if (rows && !element) inboxList(rows);
   });
 })();
