@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
 from frontdesk.demo import DEMO_ADMIN_EMAIL, DEMO_AGENT_EMAIL
 from tests.e2e.test_make_run import choose_language, serve, sign_in
@@ -15,7 +15,7 @@ from tests.running import launch_chromium, product_env
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-DESK = {"width": 1280, "height": 720}
+DESK: ViewportSize = {"width": 1280, "height": 720}
 
 
 @pytest.fixture(scope="module")
