@@ -22,8 +22,11 @@
   }
 
   // Never throw away what the agent is typing: an open form or a typed note waits for its save or cancel.
+  // A section's own requests (hx-sync="this:replace") abort a refresh in flight; a refresh never starts
+  // while one of them is in flight.
   function busy(section) {
-    if (section.classList.contains("editing")) return true;
+    if (section.classList.contains("editing") || section.classList.contains("htmx-request")) return true;
+    if (section.querySelector(".htmx-request")) return true;
     var active = document.activeElement;
     if (active && section.contains(active) && active.matches("input, textarea, select")) return true;
     return Array.prototype.some.call(section.querySelectorAll("textarea, input:not([type=hidden])"), function (field) {
