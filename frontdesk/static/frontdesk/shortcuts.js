@@ -330,7 +330,7 @@
     searchNumber++;
     if (isSearchable(query)) {
       paletteStatus.textContent = paletteStatus.dataset.searching;
-      searchTimer = window.setTimeout(function () { search(query, searchNumber); }, 150);
+      searchTimer = window.setTimeout(function () { search(query, searchNumber); }, 250);
     }
     setActive(visibleOptions()[0] || null);
   }
