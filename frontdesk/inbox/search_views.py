@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -101,10 +102,13 @@ def switch_language(request: HttpRequest) -> HttpResponse:
     checks that ``next`` is a page of this site.
     """
     user = request.user
-    form = ProfileForm(
-        {"name": user.name, "language": request.POST.get("language", ""), "time_zone": user.time_zone},  # type: ignore[union-attr]
-        instance=user,  # type: ignore[arg-type]
-    )
-    if form.is_valid():
-        form.save()
+    language = request.POST.get("language", "")
+    # Only a language the product speaks; an empty choice would quietly reset the profile to "as the browser asks".
+    if language in dict(settings.LANGUAGES):
+        form = ProfileForm(
+            {"name": user.name, "language": language, "time_zone": user.time_zone},  # type: ignore[union-attr]
+            instance=user,  # type: ignore[arg-type]
+        )
+        if form.is_valid():
+            form.save()
     return set_language(request)

@@ -222,3 +222,5 @@ def test_the_palette_switches_the_members_own_language(client: Client, agent: Me
     assert '<html lang="zh-hant">' in client.get("/inbox/search/").content.decode()
     response = client.post("/inbox/language/", {"language": "klingon", "next": "https://evil.example/"})
     assert response["Location"] == "/" and User.objects.get(pk=agent.user.pk).language == "zh-hant"
+    client.post("/inbox/language/", {})
+    assert User.objects.get(pk=agent.user.pk).language == "zh-hant"
