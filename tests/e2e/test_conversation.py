@@ -37,6 +37,11 @@ for email, language, name, role in (
     user.save()
     make_member(workspace, role, user=user)
 make_team(workspace, "Billing")
+from frontdesk.canned.models import CannedResponse
+CannedResponse.all_workspaces.create(
+    workspace=workspace, shortcut="shipped", title="Parcel shipped",
+    text="Hi {{{{contact.name}}}}, your parcel ships today.",
+)
 contact = make_contact(workspace, name="Chan Tai Man")
 make_identity(contact, channel, external_id="shop-4411")
 now = timezone.now()
@@ -116,7 +121,10 @@ def test_an_agent_mentions_a_teammate_retries_a_failed_reply_then_takes_over_and
     # The provider refuses the reply; the agent reads why and sends it again.
     receiver.then(422, {"error": "recipient temporarily unknown"})
     page.get_by_label("Reply to the customer").check()
-    text.fill("Your parcel ships today.")
+    text.press_sequentially("/ship")
+    expect(page.get_by_role("option", name="/shipped · Parcel shipped")).to_be_visible()
+    text.press("Enter")
+    expect(text).to_have_value("Hi Chan Tai Man, your parcel ships today.")
     page.locator("[data-action=send]").click()
     failure = timeline.get_by_test_id("message-failure")
     expect(failure).to_contain_text("recipient temporarily unknown", timeout=15_000)

@@ -407,3 +407,27 @@ def test_each_message_shows_its_channel_and_a_failed_one_its_reason(
     timeline = signed_in.get(f"/inbox/conversations/{conversation.pk}/?partial=timeline").content.decode()
     assert "The customer has blocked this account or left the chat." in timeline
     assert "recipient blocked" in timeline and 'data-action="retry"' in timeline
+
+
+def test_attachments_are_previewed_by_kind(signed_in: Client, conversation: Conversation) -> None:
+    from frontdesk.conversations.attachments import store_attachment
+
+    message = make_message(conversation, text="Photos and a voice note")
+    png = store_attachment(message, "parcel.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    ogg = store_attachment(message, "voice.ogg", b"OggS" + b"\x00" * 64)
+    pdf = store_attachment(message, "invoice.pdf", b"%PDF-1.4\n" + b"0" * 2048)
+    assert (png.content_type, ogg.content_type, pdf.content_type) == ("image/png", "audio/ogg", "application/pdf")
+    timeline = signed_in.get(f"/inbox/conversations/{conversation.pk}/?partial=timeline").content.decode()
+    assert f'<img src="/inbox/attachments/{png.pk}/" alt="parcel.png"' in timeline
+    assert f'<audio controls preload="none" src="/inbox/attachments/{ogg.pk}/"' in timeline
+    assert 'invoice.pdf</span> <span class="attachment-size">(2.0\xa0KB)</span>' in timeline
+
+
+def test_a_notes_text_is_escaped_around_its_highlighted_mentions(
+    signed_in: Client, agent: Member, workspace: Workspace, conversation: Conversation
+) -> None:
+    ana = make_member(workspace, user=make_user(name="Ana"))
+    make_member(workspace, user=make_user(name="Ana Li"))
+    actions.add_note(conversation, agent, "<b>@Ana</b> & @Ana Li", mentions=[ana.pk])
+    timeline = signed_in.get(f"/inbox/conversations/{conversation.pk}/?partial=timeline").content.decode()
+    assert '&lt;b&gt;<mark class="mention">@Ana</mark>&lt;/b&gt; &amp; <mark class="mention">@Ana</mark> Li' in timeline
