@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -215,3 +216,39 @@ def test_a_notification_reaches_only_its_members_sockets() -> None:
     assert notifications[0]["notification"]["body"] == "Seat change"
     # Ben sees the conversation change (the whole workspace does), never Ana's notification.
     assert [event["type"] for event in to_ben] == ["conversation.updated"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_notification_forwarded_by_the_worker_reaches_the_member_only_when_signed() -> None:
+    from frontdesk.inbox import forwarding
+
+    workspace = make_workspace()
+    ana, ben = make_member(workspace, Role.AGENT), make_member(workspace, Role.AGENT)
+    body = json.dumps({"member_id": ana.pk, "payload": {"type": "notification.created", "unread": 3}}).encode()
+    client = Client()
+    assert client.post("/notifications/internal/push/", body, content_type="application/json").status_code == 403
+
+    async def listen_while_forwarding() -> tuple[list[Any], list[Any]]:
+        sockets = []
+        for member in (ana, ben):
+            socket = connect(await sync_to_async(cookie_of)(Client(), member))
+            await socket.connect()
+            await socket.receive_json_from()
+            sockets.append(socket)
+        response = await sync_to_async(client.post)(
+            "/notifications/internal/push/",
+            body,
+            content_type="application/json",
+            headers={forwarding.SIGNATURE_HEADER: forwarding.signature(body)},
+        )
+        assert response.status_code == 204
+        received: list[list[Any]] = [[], []]
+        for index, socket in enumerate(sockets):
+            while not await socket.receive_nothing(timeout=1):
+                received[index].append(await socket.receive_json_from())
+            await socket.disconnect()
+        return received[0], received[1]
+
+    to_ana, to_ben = asyncio.run(listen_while_forwarding())
+    assert to_ana == [{"type": "notification.created", "unread": 3}]
+    assert to_ben == []
