@@ -264,4 +264,5 @@ def test_search_page_works_at_phone_width(browser: Browser, running_web: tuple[s
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
     messages.get_by_role("link").first.click()
     page.wait_for_url(f"{base}/inbox/conversations/{fixture['conversations'][2]}/#message-*")
+    expect(page.locator(".message:target")).to_contain_text("我的航班取消了")
     page.context.close()
