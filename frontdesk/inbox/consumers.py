@@ -53,7 +53,8 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.group = workspace_group(member.workspace_id)
         self.viewable: set[int] = set()
         self.present: set[int] = set()
-        self.reports: list[float] = []
+        # Recent messages per kind, for the rate limit: a burst of list queries never crowds out presence.
+        self.recent: dict[str, list[float]] = {"presence": [], "presence.query": []}
         self.typed_at: dict[int, float] = {}
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.channel_layer.group_add(member_group(member.pk), self.channel_name)
@@ -81,11 +82,13 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             return None
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        if self.member is None or not isinstance(content, dict) or not self._within_rate():
+        if self.member is None or not isinstance(content, dict) or content.get("type") not in self.recent:
             return
-        if content.get("type") == "presence":
+        if not self._within_rate(content["type"]):
+            return
+        if content["type"] == "presence":
             await self._presence(content.get("conversation_id"), content.get("state"))
-        elif content.get("type") == "presence.query":
+        else:
             await self._query(content.get("conversation_ids"))
 
     async def workspace_event(self, event: dict[str, Any]) -> None:
@@ -139,12 +142,13 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         for conversation_id, viewers in found.items():
             await self.send_json(_presence_changed(conversation_id, viewers))
 
-    def _within_rate(self) -> bool:
+    def _within_rate(self, kind: str) -> bool:
         now = time.monotonic()
-        self.reports = [at for at in self.reports if now - at < REPORT_WINDOW]
-        if len(self.reports) >= REPORTS_PER_WINDOW:
+        recent = [at for at in self.recent[kind] if now - at < REPORT_WINDOW]
+        self.recent[kind] = recent
+        if len(recent) >= REPORTS_PER_WINDOW:
             return False
-        self.reports.append(now)
+        recent.append(now)
         return True
 
     async def _may_view(self, conversation_id: int) -> bool:

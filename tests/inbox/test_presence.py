@@ -12,6 +12,7 @@ from django.test import Client
 
 from frontdesk.core.models import Member, Role
 from frontdesk.inbox import presence
+from frontdesk.inbox.consumers import REPORTS_PER_WINDOW
 from tests.factories import make_conversation, make_member, make_user, make_workspace
 from tests.inbox.test_agent_socket import WebsocketClient, connect
 from tests.inbox.test_agent_socket import session_cookie as cookie_of
@@ -204,3 +205,21 @@ def test_the_inbox_list_asks_who_is_on_its_rows(two_agents: tuple[Member, Member
         await ben_socket.disconnect()
 
     asyncio.run(scenario())
+
+
+def test_a_flood_of_reports_is_cut_off(two_agents: tuple[Member, Member, int]) -> None:
+    ana, ben, conversation_id = two_agents
+
+    async def scenario() -> int:
+        ana_socket = await open_socket(await sync_to_async(session_cookie)(ana))
+        ben_socket = await open_socket(await sync_to_async(session_cookie)(ben))
+        for number in range(REPORTS_PER_WINDOW + 10):
+            await ana_socket.send_json_to(report(conversation_id, "viewing" if number % 2 == 0 else "left"))
+        announced = 0
+        while not await ben_socket.receive_nothing(timeout=0.5):
+            announced += (await ben_socket.receive_json_from())["type"] == "presence.changed"
+        await ana_socket.disconnect()
+        await ben_socket.disconnect()
+        return announced
+
+    assert asyncio.run(scenario()) == REPORTS_PER_WINDOW

@@ -119,7 +119,13 @@
       known[detail.conversation_id] = othersIn(detail, ownId(""));
       mark(detail.conversation_id);
     });
-    document.addEventListener("htmx:afterSwap", ask);
+    // The list is swapped on live updates: put the badges back once the swaps settle.
+    var pending = null;
+    document.addEventListener("htmx:afterSwap", function (event) {
+      if (!container.contains(event.detail.target) && event.detail.target !== container) return;
+      window.clearTimeout(pending);
+      pending = window.setTimeout(ask, 300);
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
