@@ -11,7 +11,7 @@ from asgiref.sync import sync_to_async
 from django.db import transaction
 from django.test import Client
 
-from frontdesk.conversations.actions import assign
+from frontdesk.conversations.actions import add_note, assign
 from frontdesk.conversations.models import Conversation, Mention, MessageKind
 from frontdesk.core.models import Member, Role
 from frontdesk.notifications.models import Notification, NotificationKind, NotificationPreferences
@@ -95,6 +95,20 @@ def test_a_mention_notifies_the_mentioned_member_once(
     notification = Notification.in_workspace(ana.workspace).get()
     assert (notification.member, notification.kind, notification.actor) == (ana, NotificationKind.MENTION, ben)
     assert notification.message is not None and notification.message.text == "@Ana please check"
+
+
+def test_a_note_written_with_mentions_notifies_each_mentioned_member_but_its_author(
+    team: tuple[Member, Member, Member], django_capture_on_commit_callbacks: Any
+) -> None:
+    supervisor, ana, ben = team
+    conversation = make_conversation(ana.workspace)
+    with django_capture_on_commit_callbacks(execute=True):
+        add_note(
+            conversation, ben, "@Ana Lee @Sam Supervisor can you approve?", mentions=[ana.pk, supervisor.pk, ben.pk]
+        )
+    notified = Notification.in_workspace(ana.workspace).filter(kind=NotificationKind.MENTION)
+    assert sorted(notified.values_list("member", flat=True)) == sorted([ana.pk, supervisor.pk])
+    assert {notification.actor for notification in notified} == {ben}
 
 
 def test_a_mention_of_a_member_of_another_workspace_is_ignored(
