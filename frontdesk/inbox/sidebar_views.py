@@ -20,6 +20,7 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from frontdesk.callbacks.actions import display_phone
 from frontdesk.contacts import actions as contact_actions
 from frontdesk.contacts.access import get_note_for_member, get_preference_for_member
 from frontdesk.contacts.models import Contact, ContactNote, ContactPreference, Identity, PreferenceKind
@@ -87,6 +88,7 @@ def sidebar_context(member: Member, conversation: Conversation, **extra: Any) ->
         "contact": contact,
         "member": member,
         "contact_language": language_name(contact.language) if contact.language else "",
+        "contact_phone": display_phone(contact.phone) if contact.phone else "",
         "attributes": list(contact.attributes.items()),
         "identities": Identity.in_workspace(workspace_id).filter(contact=contact).select_related("channel"),
         "note_rows": lambda: [NoteRow(note, user.has_perm("contacts.delete_contactnote", note)) for note in notes],

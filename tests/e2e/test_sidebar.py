@@ -122,7 +122,8 @@ def test_an_agent_edits_the_customer_in_place_and_a_colleague_sees_it_live(
     ada.fill("#sidebar-phone", "6123 4567")
     ada.get_by_test_id("sidebar-profile-form").get_by_role("button", name="Save").click()
     expect(sidebar.get_by_test_id("sidebar-contact-name")).to_have_text("陳大文 Chan Tai Man")
-    expect(sidebar.get_by_test_id("sidebar-phone")).to_have_text("+85261234567")
+    expect(sidebar.get_by_test_id("sidebar-phone")).to_have_text("+852 6123 4567")
+    expect(sidebar.get_by_test_id("sidebar-phone").locator("a")).to_have_attribute("href", "tel:+85261234567")
 
     sidebar.get_by_role("button", name="Add an attribute").click()
     ada.fill("#sidebar-attribute-key", "Booking")
