@@ -183,6 +183,10 @@ def test_search_page_reads_the_same_number_of_queries_for_few_and_many_results(c
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
             assert client.get("/inbox/search/", {"q": "bag"}).status_code == 200
+        # Bounded reads only: nothing counts every match.
+        searched = ("contacts_contact", "contacts_identity", "conversations_conversation", "conversations_message")
+        counts = [query["sql"] for query in captured.captured_queries if "COUNT(" in query["sql"].upper()]
+        assert not [sql for sql in counts if any(table in sql for table in searched)]
         return len(captured)
 
     def add(number: int) -> None:
@@ -198,6 +202,20 @@ def test_search_page_reads_the_same_number_of_queries_for_few_and_many_results(c
     few = queries()
     add(15)
     assert queries() == few
+
+
+def test_every_member_page_carries_the_palette_and_the_shortcut_help(client: Client, agent: Member) -> None:
+    assert b'id="command-palette"' not in client.get("/accounts/login/").content
+    client.force_login(agent.user)
+
+    page = client.get("/inbox/").content.decode()
+
+    assert page.count('<dialog id="command-palette"') == 1 and page.count('<dialog id="shortcut-help"') == 1
+    assert 'role="combobox"' in page and 'role="listbox"' in page and 'aria-modal="true"' in page
+    # The other two languages are offered, each by a form carrying the CSRF token.
+    assert 'id="palette-language-form-zh-hant"' in page and 'id="palette-language-form-zh-hans"' in page
+    assert 'id="palette-language-form-en"' not in page
+    assert page.count('name="csrfmiddlewaretoken"') >= 2
 
 
 def test_search_page_states(client: Client, agent: Member) -> None:
