@@ -98,6 +98,8 @@ class WorkspaceSpec:
     tiers: tuple[tuple[str, int], ...]
     vip_tiers: tuple[str, ...]
     scenarios: tuple[Scenario, ...]
+    # Saved replies agents insert with "/": (shortcut, title, text with {{ variables }}).
+    canned: tuple[tuple[str, str, str], ...] = ()
 
 
 HONG_KONG = "Asia/Hong_Kong"
@@ -1364,6 +1366,23 @@ SKYWARD = WorkspaceSpec(
         (_BAGGAGE, "Delayed, lost and damaged baggage"),
         (_LOYALTY, "Skyward Club members, upgrades, meals and feedback"),
     ),
+    canned=(
+        ("hello", "Greeting", "Hello {{contact.name}}, this is {{agent.name}} from Skyward Airlines. How can I help?"),
+        ("hello-zh", "問候（繁）", "{{contact.name}}您好，我是天翔航空的{{agent.name}}，請問有甚麼可以幫到您？"),
+        (
+            "rebook",
+            "Rebooking options",
+            "I'm sorry your flight was disrupted, {{contact.name}}. I can rebook you free of charge on the next "
+            "available flight. Which date suits you best?",
+        ),
+        (
+            "bag-trace",
+            "Delayed bag: tracing",
+            "We have opened a trace for your bag. Our baggage team will update you within 24 hours; "
+            "your Skyward Club number {{contact.frequent_flyer_number}} is on the file.",
+        ),
+        ("refund-zh", "退款時間（繁）", "{{contact.name}}您好，退款會於 7 至 14 個工作天內退回原本的付款方式。"),
+    ),
     labels=(
         ("rebooking", "#2563eb", "The customer needs a new flight"),
         ("refund", "#16a34a", "Money back for an unused or cancelled ticket"),
@@ -1486,6 +1505,25 @@ HARBOUR = WorkspaceSpec(
         (_ORDERS, "Orders, payments and price questions"),
         (_DELIVERY, "Couriers, delivery slots and late parcels"),
         (_RETURNS, "Returns, exchanges and refunds"),
+    ),
+    canned=(
+        ("hello", "Greeting", "Hi {{contact.name}}, thanks for contacting Harbour Shop! I'm {{agent.name}}."),
+        ("hello-zh", "問候（繁）", "{{contact.name}}您好！我是 Harbour Shop 的{{agent.name}}，很高興為您服務。"),
+        (
+            "order-status",
+            "Order status",
+            "Your order {{order.number}} has left our warehouse and should arrive within 2 working days.",
+        ),
+        (
+            "return",
+            "How to return",
+            "You can return any item within 30 days. Reply with your order number and we'll send a free return label.",
+        ),
+        (
+            "tuihuo",
+            "退貨安排（简）",
+            "{{contact.name}}您好，订单 {{order.number}} 的退货已登记，快递员会在两个工作日内上门取件。",
+        ),
     ),
     labels=(
         ("order", "#2563eb", "Questions about an order"),

@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 from faker import Faker
 
+from frontdesk.canned.models import CannedResponse
 from frontdesk.channels.models import Channel, ChannelKind
 from frontdesk.contacts.models import Contact, Identity
 from frontdesk.conversations.models import (
@@ -61,6 +62,7 @@ class SeedSummary:
     teams: int = 0
     channels: int = 0
     labels: int = 0
+    canned_responses: int = 0
     contacts: int = 0
     identities: int = 0
     conversations: int = 0
@@ -341,6 +343,14 @@ class _WorkspaceBuilder:
         self.labels = {label.name: label for label in labels}
         self.summary.channels += len(channels)
         self.summary.labels += len(labels)
+        self.summary.canned_responses += len(
+            CannedResponse.all_workspaces.bulk_create(
+                [
+                    CannedResponse(workspace=workspace, shortcut=shortcut, title=title, text=text)
+                    for shortcut, title, text in spec.canned
+                ]
+            )
+        )
         self.say(f"  Creating channels… {len(channels)} ({', '.join(sorted(self.channels))})")
 
     # --- Customers ------------------------------------------------------------

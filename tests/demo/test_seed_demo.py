@@ -9,6 +9,8 @@ from django.db.models import Count, F
 from django.test import Client
 from django.utils import timezone
 
+from frontdesk.canned.models import CannedResponse
+from frontdesk.canned.variables import render_canned
 from frontdesk.channels.connect import NoConnector, connector_for
 from frontdesk.channels.models import Channel, ChannelKind
 from frontdesk.channels.webchat.setup import allowed_origins
@@ -48,6 +50,13 @@ def test_default_seed_builds_the_promised_demo() -> None:
         assert Team.in_workspace(workspace).count() == 3
         assert not Team.in_workspace(workspace).annotate(n=Count("members")).filter(n=0).exists()
         assert Label.in_workspace(workspace).count() >= 8
+        # Saved replies in both scripts, whose variables fill in for a demo conversation.
+        hello = CannedResponse.in_workspace(workspace).get(shortcut="hello")
+        assert CannedResponse.in_workspace(workspace).filter(shortcut__endswith="-zh").exists()
+        conversation = Conversation.in_workspace(workspace).select_related("contact").first()
+        assert conversation is not None
+        filled = render_canned(hello.text, conversation, Member.in_workspace(workspace).first())
+        assert str(conversation.contact) in filled.text and "{{" not in filled.text
         assert Member.in_workspace(workspace).get(user__email=DEMO_ADMIN_EMAIL).role == Role.OWNER
         agent = Member.in_workspace(workspace).get(user__email=DEMO_AGENT_EMAIL)
         assert agent.role == Role.AGENT
