@@ -9,6 +9,7 @@ Without htmx a POST returns to the conversation page.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +65,11 @@ def language_choices(current: str) -> list[tuple[str, str]]:
     return [(code, language_name(code)) for code in codes]
 
 
+def shown_value(value: Any) -> str:
+    """An attribute's value as text: strings as they are, anything the API stored otherwise as JSON."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
 def sidebar_context(member: Member, conversation: Conversation, **extra: Any) -> dict[str, Any]:
     """Everything the sidebar's sections show for ``conversation``; querysets stay lazy until a section needs them."""
     workspace_id = member.workspace_id
@@ -89,7 +95,7 @@ def sidebar_context(member: Member, conversation: Conversation, **extra: Any) ->
         "member": member,
         "contact_language": language_name(contact.language) if contact.language else "",
         "contact_phone": display_phone(contact.phone) if contact.phone else "",
-        "attributes": list(contact.attributes.items()),
+        "attributes": [(key, shown_value(value)) for key, value in contact.attributes.items()],
         "identities": Identity.in_workspace(workspace_id).filter(contact=contact).select_related("channel"),
         "note_rows": lambda: [NoteRow(note, user.has_perm("contacts.delete_contactnote", note)) for note in notes],
         "conversation_labels": Label.in_workspace(workspace_id).filter(conversationlabel__conversation=conversation),

@@ -143,6 +143,16 @@ def test_attributes_are_added_renamed_and_removed(signed_in: Client, conversatio
     assert actions.count("contact.updated") == 3
 
 
+def test_attributes_stored_through_the_api_as_numbers_or_lists_are_shown_as_json(
+    signed_in: Client, conversation: Conversation
+) -> None:
+    contact = conversation.contact
+    contact.attributes = {"orders": 12, "vip": True, "seats": ["12A", "12B"]}
+    contact.save()
+    shown = signed_in.get(sidebar_url(conversation, "attributes"), headers=HTMX).content.decode()
+    assert "12" in shown and "true" in shown and "[&quot;12A&quot;, &quot;12B&quot;]" in shown
+
+
 def test_attribute_names_refuse_markup_and_duplicates(signed_in: Client, conversation: Conversation) -> None:
     url = sidebar_url(conversation, "attributes")
     shown = post(signed_in, url, {"key": "<b>x</b>", "value": "1"})
