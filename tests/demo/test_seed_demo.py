@@ -50,17 +50,17 @@ def test_default_seed_builds_the_promised_demo() -> None:
         assert Team.in_workspace(workspace).count() == 3
         assert not Team.in_workspace(workspace).annotate(n=Count("members")).filter(n=0).exists()
         assert Label.in_workspace(workspace).count() >= 8
+        assert Member.in_workspace(workspace).get(user__email=DEMO_ADMIN_EMAIL).role == Role.OWNER
+        agent = Member.in_workspace(workspace).get(user__email=DEMO_AGENT_EMAIL)
+        assert agent.role == Role.AGENT
+        assert TeamMembership.in_workspace(workspace).filter(member=agent).exists()
         # Saved replies in both scripts, whose variables fill in for a demo conversation.
         hello = CannedResponse.in_workspace(workspace).get(shortcut="hello")
         assert CannedResponse.in_workspace(workspace).filter(shortcut__endswith="-zh").exists()
         conversation = Conversation.in_workspace(workspace).select_related("contact").first()
         assert conversation is not None
-        filled = render_canned(hello.text, conversation, Member.in_workspace(workspace).first())
+        filled = render_canned(hello.text, conversation, agent)
         assert str(conversation.contact) in filled.text and "{{" not in filled.text
-        assert Member.in_workspace(workspace).get(user__email=DEMO_ADMIN_EMAIL).role == Role.OWNER
-        agent = Member.in_workspace(workspace).get(user__email=DEMO_AGENT_EMAIL)
-        assert agent.role == Role.AGENT
-        assert TeamMembership.in_workspace(workspace).filter(member=agent).exists()
 
     assert Contact.all_workspaces.count() == 300
     assert Conversation.all_workspaces.count() == 1000
