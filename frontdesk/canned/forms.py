@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from frontdesk.canned.models import CannedResponse
@@ -20,6 +21,15 @@ class CannedResponseForm(forms.ModelForm[CannedResponse]):
     def __init__(self, *args: Any, workspace_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.workspace_id = workspace_id
+        # The preview beside the editor follows the text as it is typed.
+        self.fields["text"].widget.attrs.update(
+            {
+                "hx-post": reverse("canned:preview"),
+                "hx-trigger": "input changed delay:400ms",
+                "hx-target": "#canned-preview",
+                "hx-swap": "outerHTML",
+            }
+        )
 
     def clean_shortcut(self) -> str:
         shortcut = str(self.cleaned_data["shortcut"]).strip().lstrip("/").lower()
