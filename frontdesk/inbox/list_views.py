@@ -92,9 +92,14 @@ def _results_context(request: HttpRequest, member: Member, inbox_filter: InboxFi
 def conversation_list(request: HttpRequest) -> HttpResponse:
     member: Member = request.member  # type: ignore[attr-defined]
     inbox_filter = InboxFilter.from_query(request.GET)
-    context = _results_context(request, member, inbox_filter)
     if request.GET.get("partial") == "rows":
-        return render(request, "inbox/conversation_list.html#results", context)
+        return render(request, "inbox/conversation_list.html#results", _results_context(request, member, inbox_filter))
+    number = _page_number(request.GET.get("page"))
+    canonical = _with_page(inbox_filter, number) if number > 1 else inbox_filter.querystring()
+    if dict(request.GET.items()) != dict(QueryDict(canonical).items()):
+        # The filter form sends every field, empty ones too; the address bar keeps only what filters.
+        return redirect(reverse("inbox:conversation-list") + (f"?{canonical}" if canonical else ""))
+    context = _results_context(request, member, inbox_filter)
     workspace_id = member.workspace_id
     saved_filters = _saved_filters(member)
     can_assign_others = request.user.has_perm("conversations.assign_others", member.workspace)

@@ -41,7 +41,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 def subjects(client: Client, url: str) -> list[str]:
     """The subjects of the listed conversations, in the order shown."""
-    page = client.get(url).content.decode()
+    page = client.get(url, follow=True).content.decode()
     return [html.unescape(subject) for subject in re.findall(r'<span class="subject">([^<]*)</span>', page)]
 
 
@@ -349,3 +349,10 @@ def test_agents_on_another_workspace_never_see_its_saved_filters(client: Client,
     )
     client.force_login(agent.user)
     assert "ZZ foreign" not in client.get("/inbox/").content.decode()
+
+
+def test_the_filter_forms_empty_fields_are_dropped_from_the_address(client: Client, agent: Member) -> None:
+    client.force_login(agent.user)
+    response = client.get("/inbox/?view=all&status=open&channel=&label=&priority=4&team=&sort=activity&junk=1")
+    assert response.status_code == 302 and response["Location"] == "/inbox/?priority=4"
+    assert client.get("/inbox/?priority=4").status_code == 200

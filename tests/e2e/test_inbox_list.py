@@ -1,0 +1,190 @@
+"""The conversation list in a browser: filter, bulk-resolve, and a new conversation appearing live."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from frontdesk.channels.api.adapter import sign
+from tests.running import REPO, launch_chromium, product_env, serving, set_up_product
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = REPO / "docs" / "screenshots"
+PASSWORD = "inbox list passphrase 7"
+
+SETUP = f"""
+import json, django
+django.setup()
+from datetime import timedelta
+from django.utils import timezone
+from frontdesk.channels.api.setup import create_api_channel
+from frontdesk.channels.models import ChannelKind
+from frontdesk.conversations.models import ConversationLabel, Label, Priority
+from frontdesk.core.models import Role
+from tests.factories import make_channel, make_contact, make_conversation, make_member, make_team, make_user
+from tests.factories import make_workspace
+workspace = make_workspace("Harbour Air")
+api = create_api_channel(workspace, "Booking site")
+whatsapp = make_channel(workspace, ChannelKind.WHATSAPP, name="WhatsApp HK")
+line = make_channel(workspace, ChannelKind.LINE, name="LINE TW")
+members = {{}}
+for email, language, name in (("ada@example.com", "en", "Ada Lee"), ("bo@example.com", "zh-hant", "Bo Chan")):
+    user = make_user(email, language=language, name=name)
+    user.set_password({PASSWORD!r})
+    user.save()
+    members[email] = make_member(workspace, Role.SUPERVISOR, user=user)
+team = make_team(workspace, "Refunds", members=list(members.values()))
+vip = Label.all_workspaces.create(workspace=workspace, name="vip", color="#B91C1C")
+refund = Label.all_workspaces.create(workspace=workspace, name="refund", color="#1D4ED8")
+now = timezone.now()
+rows = [
+    ("陳大文", whatsapp, "航班 CX880 取消了，可以退款嗎？", 3, [vip, refund], 4, None),
+    ("Mei Wong", line, "My bag did not arrive in Taipei", 9, [vip], 3, "ada@example.com"),
+    ("林小美", line, "想改簽到明天的航班", 25, [refund], 2, None),
+    ("Sam Patel", api, "Seat upgrade for order 10442?", 50, [vip], 0, "bo@example.com"),
+    ("張志明", whatsapp, "收據寄到哪裡？", 120, [], 1, None),
+]
+for name, channel, text, minutes, labels, priority, assignee in rows:
+    at = now - timedelta(minutes=minutes)
+    conversation = make_conversation(
+        workspace, contact=make_contact(workspace, name=name), channel=channel, subject=text[:24],
+        last_message_preview=text, last_activity_at=at, waiting_since=at, priority=priority, team=team,
+        assignee=members.get(assignee),
+    )
+    for label in labels:
+        ConversationLabel.all_workspaces.create(workspace=workspace, conversation=conversation, label=label)
+print(json.dumps({{"hook": f"/hooks/api/{{api.webhook_token}}", "secret": api.secrets["signing_secret"],
+                  "vip": vip.pk}}))
+"""
+
+
+@pytest.fixture(scope="module")
+def running_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, Any]]]:
+    var_dir = tmp_path_factory.mktemp("inbox-list")
+    with product_env(var_dir) as env:
+        env = env | {"DJANGO_SETTINGS_MODULE": "frontdesk.settings"}
+        fixture = set_up_product(env, SETUP)
+        with serving(env, var_dir) as base:
+            yield base, fixture
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
+
+
+def signed_in(browser: Browser, base: str, email: str, width: int = 1280, height: int = 720) -> Page:
+    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/inbox/")
+    expect(page.locator("body")).to_have_attribute("data-live", "connected", timeout=10_000)
+    return page
+
+
+def post_webhook(base: str, fixture: dict[str, Any], event_id: str, contact: dict[str, str], text: str) -> None:
+    body = json.dumps(
+        {
+            "events": [
+                {"id": event_id, "type": "message", "contact": contact, "message": {"id": event_id, "text": text}}
+            ]
+        },
+        ensure_ascii=False,
+    ).encode()
+    response = httpx.post(
+        base + str(fixture["hook"]),
+        content=body,
+        headers={"Content-Type": "application/json", "X-Frontdesk-Signature": sign(str(fixture["secret"]), body)},
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_agent_filters_and_resolves_two_rows_at_once(browser: Browser, running_web: tuple[str, Any]) -> None:
+    base, fixture = running_web
+    page = signed_in(browser, base, "ada@example.com")
+    rows = page.locator("[data-testid=conversation-row]")
+    expect(rows).to_have_count(5)
+    expect(rows.first).to_contain_text("陳大文")
+    expect(page.locator(".conversation-row.unread")).to_have_count(5)
+    page.screenshot(path=str(SCREENSHOTS / "inbox-en.png"))
+
+    page.select_option("#filter-label", str(fixture["vip"]))
+    page.select_option("#filter-sort", "waiting")
+    page.click("#filter-form button[type=submit]")
+    page.wait_for_url(f"**/inbox/?label={fixture['vip']}&sort=waiting")
+    expect(rows).to_have_count(3)
+    expect(rows.first).to_contain_text("Sam Patel")  # waiting longest
+
+    toolbar = page.locator("#bulk-form")
+    expect(toolbar).to_be_hidden()
+    rows.nth(0).locator(".row-check").check()
+    rows.nth(1).locator(".row-check").check()
+    expect(toolbar).to_be_visible()
+    expect(page.locator("#bulk-count")).to_have_text("2")
+    page.evaluate("window.__sameDocument = true")
+    toolbar.locator("button[value=resolve]").click()
+    expect(page.locator("#bulk-status")).to_have_text("2 conversations changed.")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("陳大文")
+    expect(toolbar).to_be_hidden()
+    expect(page.locator("#view-count-all")).to_have_text("1")
+    assert page.evaluate("window.__sameDocument") is True
+
+    page.select_option("#filter-status", "resolved")
+    page.click("#filter-form button[type=submit]")
+    expect(rows).to_have_count(2)
+    page.context.close()
+
+
+def test_a_new_conversation_appears_live_and_keeps_the_checked_rows(
+    browser: Browser, running_web: tuple[str, Any]
+) -> None:
+    base, fixture = running_web
+    page = signed_in(browser, base, "ada@example.com")
+    rows = page.locator("[data-testid=conversation-row]")
+    before = rows.count()
+    checked_id = rows.last.get_attribute("data-conversation-id")
+    rows.last.locator(".row-check").check()
+    page.evaluate("window.__sameDocument = true")
+    post_webhook(base, fixture, "evt-list-1", {"id": "crm-77", "name": "Lam Ka Yan"}, "行李延誤，請幫忙追蹤")
+    expect(rows.first).to_contain_text("Lam Ka Yan", timeout=5_000)
+    expect(rows.first).to_contain_text("行李延誤")
+    expect(rows.first).to_have_class("conversation-row waiting unread")
+    expect(rows).to_have_count(before + 1)
+    expect(page.locator("#view-count-unassigned")).not_to_have_text("0")
+    expect(page.locator(f'.conversation-row[data-conversation-id="{checked_id}"] .row-check')).to_be_checked()
+    expect(page.locator("#bulk-count")).to_have_text("1")
+    assert page.evaluate("window.__sameDocument") is True
+    page.context.close()
+
+
+def test_chinese_screens_and_the_phone_layout(browser: Browser, running_web: tuple[str, Any]) -> None:
+    base, _fixture = running_web
+    page = signed_in(browser, base, "bo@example.com")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hant")
+    page.screenshot(path=str(SCREENSHOTS / "inbox-zh-hant.png"))
+    page.context.close()
+
+    phone = signed_in(browser, base, "ada@example.com", width=390, height=844)
+    filters = phone.locator("#inbox-filters")
+    expect(filters).to_be_hidden()
+    expect(phone.locator("[data-testid=conversation-row]").first).to_be_visible()
+    phone.screenshot(path=str(SCREENSHOTS / "inbox-phone-en.png"))
+    toggle = phone.locator("#filters-toggle")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(filters).to_be_visible()
+    expect(phone.locator("#filter-status")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    phone.context.close()
