@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -22,6 +22,8 @@ from frontdesk.conversations.models import Conversation, Message
 from frontdesk.core.models import Member
 
 MAX_LIMIT = 50
+# How many of the newest message ids are walked newest first before the rest is read straight through.
+RECENT_MESSAGES = 50_000
 # Characters of context kept on each side of the first match in a message's snippet.
 SNIPPET_CONTEXT = 60
 
@@ -143,15 +145,29 @@ def _conversations(member: Member, query: str, limit: int) -> list[ConversationH
 
 
 def _messages(member: Member, query: str, limit: int) -> list[MessageHit]:
-    # Every kind: from the customer, to the customer, private notes. Newest first by primary key:
-    # its index is read backwards and the scan stops at the limit.
-    messages = (
-        Message.in_workspace(member.workspace_id)
-        .filter(_containing(query, "text"))
-        .select_related("conversation__contact", "author__user")
-        .order_by("-id")[:limit]
+    """Messages of every kind (from the customer, to the customer, private notes), newest first.
+
+    Read in two steps, because without a text index the database must choose
+    between two plans: walking the primary key backwards stops as soon as
+    ``limit`` matches are found (instant for common words, but slow page by
+    page for rare ones), while reading the table straight through costs the
+    same whatever the words. The newest messages are walked; only if they hold
+    too few matches is the rest read straight through.
+    """
+    workspace_messages = Message.in_workspace(member.workspace_id)
+    newest = workspace_messages.order_by("-id").values_list("id", flat=True).first()
+    if newest is None:
+        return []
+    matching = workspace_messages.filter(_containing(query, "text")).select_related(
+        "conversation__contact", "author__user"
     )
-    return [MessageHit(message, snippet(message.text, query)) for message in messages]
+    boundary = newest - RECENT_MESSAGES
+    found = list(matching.filter(id__gt=boundary).order_by("-id")[:limit])
+    if len(found) < limit:
+        # "id + 0" cannot be read from the key's index, so the database reads the rest straight through.
+        older = matching.filter(id__lte=boundary).order_by((F("id") + 0).desc())[: limit - len(found)]
+        found += list(older)
+    return [MessageHit(message, snippet(message.text, query)) for message in found]
 
 
 def _pattern(query: str) -> re.Pattern[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -177,6 +178,21 @@ def test_results_are_bounded_newest_first(client: Client, agent: Member) -> None
     assert len(_json(client, "delay", limit="many")["messages"]) == 5
     page = client.get("/inbox/search/", {"q": "delay"}).content.decode()
     assert page.count("<mark>delay</mark> notice") == 20
+
+
+def test_old_messages_are_found_after_the_newest_ones(agent: Member, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A window of three ids: the newest matches come from the walk, older ones from reading the rest.
+    monkeypatch.setattr(search, "RECENT_MESSAGES", 3)
+    conversation = make_conversation(agent.workspace)
+    oldest, older = make_message(conversation, text="refund one"), make_message(conversation, text="refund two")
+    for _ in range(4):
+        make_message(conversation, text="filler")
+    newest = make_message(conversation, text="refund three")
+
+    found = [hit.message.pk for hit in search.search(agent, "refund", limit=3).messages]
+
+    assert found == [newest.pk, older.pk, oldest.pk]
+    assert [hit.message.pk for hit in search.search(agent, "refund", limit=2).messages] == [newest.pk, older.pk]
 
 
 def test_search_page_reads_the_same_number_of_queries_for_few_and_many_results(client: Client, agent: Member) -> None:
