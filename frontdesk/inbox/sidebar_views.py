@@ -70,10 +70,16 @@ def shown_value(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def sidebar_context(member: Member, conversation: Conversation, **extra: Any) -> dict[str, Any]:
-    """Everything the sidebar's sections show for ``conversation``; querysets stay lazy until a section needs them."""
+def sidebar_context(
+    member: Member, conversation: Conversation, contact: Contact | None = None, **extra: Any
+) -> dict[str, Any]:
+    """Everything the sidebar's sections show for ``conversation``; querysets stay lazy until a section needs them.
+
+    ``contact`` is the conversation's contact when the caller has it as it is now; otherwise it is read again.
+    """
     workspace_id = member.workspace_id
-    contact = Contact.in_workspace(workspace_id).get(pk=conversation.contact_id)
+    if contact is None:
+        contact = Contact.in_workspace(workspace_id).get(pk=conversation.contact_id)
     user = member.user
     preferences = (
         ContactPreference.in_workspace(workspace_id)

@@ -15,8 +15,6 @@ register = template.Library()
 @register.inclusion_tag("inbox/_sidebar_panel.html", takes_context=True)
 def customer_sidebar(context: template.Context, conversation: Conversation) -> dict[str, Any]:
     request = context["request"]
-    return {
-        "request": request,
-        "csrf_token": context.get("csrf_token"),
-        **sidebar_context(request.member, conversation),
-    }
+    # The page's view has just read the conversation with its contact: no need to read the contact again.
+    shown = sidebar_context(request.member, conversation, contact=conversation.contact)
+    return {"request": request, "csrf_token": context.get("csrf_token"), **shown}
