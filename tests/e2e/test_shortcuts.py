@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.running import REPO, launch_chromium, product_env, serving, set_up_product
@@ -65,8 +66,11 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-def signed_in(browser: Browser, base: str, email: str, width: int = 1280, height: int = 720) -> Page:
-    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+def signed_in(
+    browser: Browser, base: str, email: str, width: int = 1280, height: int = 720, bypass_csp: bool = False
+) -> Page:
+    # Only the axe test bypasses the CSP: it injects axe-core, which the product's policy rightly refuses.
+    page = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=bypass_csp).new_page()
     page.goto(f"{base}/accounts/login/")
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", PASSWORD)
@@ -265,4 +269,30 @@ def test_search_page_works_at_phone_width(browser: Browser, running_web: tuple[s
     messages.get_by_role("link").first.click()
     page.wait_for_url(f"{base}/inbox/conversations/{fixture['conversations'][2]}/#message-*")
     expect(page.locator(".message:target")).to_contain_text("我的航班取消了")
+    page.context.close()
+
+
+def serious_accessibility_problems(page: Page) -> list[str]:
+    wcag = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+    results: dict[str, Any] = Axe().run(page, options=wcag).response
+    return [
+        f"{violation['id']}: " + " | ".join(node["html"][:120] for node in violation["nodes"][:3])
+        for violation in results["violations"]
+        if violation["impact"] in {"serious", "critical"}
+    ]
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_palette_and_the_help_pass_axe(browser: Browser, running_web: tuple[str, Any], width: int) -> None:
+    base, _fixture = running_web
+    page = signed_in(browser, base, "lang@example.com", width=width, bypass_csp=True)
+
+    page.keyboard.press("Control+k")
+    page.locator("#palette-input").press_sequentially("航班")
+    expect(page.locator(".palette-result").first).to_be_visible()
+    assert serious_accessibility_problems(page) == []
+    page.keyboard.press("Escape")
+    page.keyboard.press("?")
+    expect(page.get_by_test_id("shortcut-help")).to_be_visible()
+    assert serious_accessibility_problems(page) == []
     page.context.close()
