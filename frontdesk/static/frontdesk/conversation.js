@@ -30,7 +30,6 @@
     pickerState = null;
     picker.hidden = true;
     picker.replaceChildren();
-    text.setAttribute("aria-expanded", "false");
     text.removeAttribute("aria-activedescendant");
   }
 
@@ -66,7 +65,6 @@
       picker.appendChild(option);
     });
     picker.hidden = false;
-    text.setAttribute("aria-expanded", "true");
     text.setAttribute("aria-activedescendant", "composer-option-" + pickerState.active);
     var active = picker.querySelector(".active");
     if (active && active.scrollIntoView) active.scrollIntoView({ block: "nearest" });
