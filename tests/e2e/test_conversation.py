@@ -158,3 +158,9 @@ def test_an_agent_mentions_a_teammate_retries_a_failed_reply_then_takes_over_and
     phone = conversation_page(browser, base, fixture["conversation"], "ada@example.com", 390, 844)
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways"
     phone.screenshot(path=str(SCREENSHOTS / "conversation-phone-en.png"))
+
+    # By keyboard: the header is redrawn after a change, and the focus lands on the control that replaced the one used.
+    page.locator("[data-action=reopen]").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-action=resolve]")).to_be_focused()
+    expect(page.get_by_test_id("conversation-status")).to_have_text("Open")

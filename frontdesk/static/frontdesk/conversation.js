@@ -305,5 +305,24 @@
     form.dataset.kind = kind();
   }
 
+  // The header is replaced after each change (and on live updates): keep the keyboard where it was.
+  var headerFocus = null;
+  var FOCUS_AFTER = { "assign-to-me": "assign", resolve: "reopen", reopen: "resolve" };
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    headerFocus = null;
+    if (target && target.id === "conversation-heading" && target.contains(document.activeElement)) {
+      headerFocus = document.activeElement.dataset.action || null;
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!headerFocus) return;
+    var heading = document.getElementById("conversation-heading");
+    var wanted = heading && (heading.querySelector('[data-action="' + headerFocus + '"]') ||
+      heading.querySelector('[data-action="' + FOCUS_AFTER[headerFocus] + '"]'));
+    headerFocus = null;
+    if (wanted) wanted.focus();
+  });
+
   document.addEventListener("DOMContentLoaded", setUp);
 })();
