@@ -94,7 +94,8 @@ class Conversation(TenantModel):
                 fields=["workspace", "status", "-priority", "-last_activity_at"], name="conv_ws_status_priority"
             ),
             models.Index(fields=["workspace", "contact", "-last_activity_at"], name="conv_ws_contact_activity"),
-            models.Index(fields=["workspace", "status", "waiting_since"], name="conv_ws_status_waiting"),
+            # "Waiting longest" first; the id breaks ties in index order (a resolved list has no waiting times).
+            models.Index(fields=["workspace", "status", "waiting_since", "id"], name="conv_ws_status_waiting_id"),
             models.Index(fields=["workspace", "status", "snoozed_until"], name="conv_ws_status_snoozed"),
         ]
 

@@ -49,6 +49,20 @@ def _positive_int(value: str | None) -> int | None:
 
 
 @dataclass(frozen=True)
+class Viewer:
+    """The member a list is shown to, with what their views need, read once per request."""
+
+    member: Member
+    workspace: Workspace
+    team_ids: tuple[int, ...]
+
+    @classmethod
+    def of(cls, member: Member) -> Viewer:
+        teams = TeamMembership.in_workspace(member.workspace_id).filter(member=member).values_list("team_id", flat=True)
+        return cls(member=member, workspace=member.workspace, team_ids=tuple(teams))
+
+
+@dataclass(frozen=True)
 class InboxFilter:
     """One state of the list; unknown or malformed values fall back to the defaults."""
 
@@ -93,33 +107,38 @@ class InboxFilter:
 
     @property
     def is_filtered(self) -> bool:
-        """Whether anything beyond the view narrows the list (the empty state says so)."""
-        return replace(self, view="all", sort="activity") != InboxFilter()
+        """Whether anything beyond the view and the status narrows the list."""
+        return replace(self, view="all", sort="activity", status=InboxFilter.status) != InboxFilter()
 
-    def conversations(self, member: Member, workspace: Workspace, *, view: str | None = None) -> QuerySet[Conversation]:
-        """The member's conversations in ``view`` (default: this filter's view) matching every other field, in order."""
+    def conversations(self, viewer: Viewer, *, view: str | None = None) -> QuerySet[Conversation]:
+        """The viewer's conversations in ``view`` (default: this filter's view) matching every other field, in order."""
         view = view or self.view
+        member = viewer.member
         conversations = Conversation.in_workspace(member.workspace_id).filter(status=self.status)
         if view == "mine":
             conversations = conversations.filter(assignee=member)
         elif view == "unassigned":
             conversations = conversations.filter(assignee__isnull=True)
         elif view == "team":
-            teams = TeamMembership.in_workspace(member.workspace_id).filter(member=member).values("team_id")
-            conversations = conversations.filter(team__in=teams)
+            conversations = conversations.filter(team_id__in=viewer.team_ids)
         elif view == "mentions":
             mentioned = Mention.in_workspace(member.workspace_id).filter(member=member).values("conversation_id")
             conversations = conversations.filter(pk__in=mentioned)
         if self.channel is not None:
             conversations = conversations.filter(channel_id=self.channel)
         if self.label is not None:
-            conversations = conversations.filter(labels=self.label)
+            # Through the label links, which carry the status and last activity: their index is in list order.
+            conversations = conversations.filter(
+                conversationlabel__workspace_id=member.workspace_id,
+                conversationlabel__label_id=self.label,
+                conversationlabel__status=self.status,
+            )
         if self.priority is not None:
             conversations = conversations.filter(priority=self.priority)
         if self.team is not None:
             conversations = conversations.filter(team_id=self.team)
         if self.sla:
-            risk_after = timedelta(minutes=workspace.first_response_target_minutes * SLA_RISK_SHARE)
+            risk_after = timedelta(minutes=viewer.workspace.first_response_target_minutes * SLA_RISK_SHARE)
             conversations = conversations.filter(
                 status=ConversationStatus.OPEN, waiting_since__lte=timezone.now() - risk_after
             )
@@ -133,6 +152,8 @@ class InboxFilter:
             return conversations.order_by(F("waiting_since").asc(nulls_last=True), "id")
         if self.sort == "priority":
             return conversations.order_by("-priority", "-last_activity_at", "-id")
+        if self.label is not None:
+            return conversations.order_by("-conversationlabel__last_activity_at", "-id")
         return conversations.order_by("-last_activity_at", "-id")
 
 

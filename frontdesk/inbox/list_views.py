@@ -22,7 +22,16 @@ from frontdesk.core.access import get_for_member, get_member_for_member
 from frontdesk.core.decorators import member_required
 from frontdesk.core.models import Member, Team
 from frontdesk.inbox import bulk
-from frontdesk.inbox.filters import MAX_PAGE, PAGE_SIZE, SORTS, VIEWS, InboxFilter, capped_count, count_label
+from frontdesk.inbox.filters import (
+    MAX_PAGE,
+    PAGE_SIZE,
+    SORTS,
+    VIEWS,
+    InboxFilter,
+    Viewer,
+    capped_count,
+    count_label,
+)
 from frontdesk.inbox.models import SavedFilter
 from frontdesk.inbox.reads import mark_unread
 
@@ -36,11 +45,11 @@ def _page_number(value: str | None) -> int:
         return 1
 
 
-def _rows(member: Member, inbox_filter: InboxFilter, number: int) -> tuple[list[Conversation], bool]:
+def _rows(viewer: Viewer, inbox_filter: InboxFilter, number: int) -> tuple[list[Conversation], bool]:
     """One page of the list with everything a row shows, in a fixed number of queries; and whether more follow."""
-    workspace_id = member.workspace_id
+    workspace_id = viewer.member.workspace_id
     conversations = (
-        inbox_filter.conversations(member, member.workspace)
+        inbox_filter.conversations(viewer)
         .select_related("contact", "channel", "assignee__user", "team")
         .prefetch_related(Prefetch("labels", queryset=Label.in_workspace(workspace_id)))
         .prefetch_related(
@@ -53,7 +62,7 @@ def _rows(member: Member, inbox_filter: InboxFilter, number: int) -> tuple[list[
     )
     start = (number - 1) * PAGE_SIZE
     rows = list(conversations[start : start + PAGE_SIZE + 1])
-    mark_unread(rows[:PAGE_SIZE], member)
+    mark_unread(rows[:PAGE_SIZE], viewer.member)
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 
@@ -72,8 +81,14 @@ def _saved_filters(member: Member) -> list[SavedFilter]:
 def _results_context(request: HttpRequest, member: Member, inbox_filter: InboxFilter) -> dict[str, Any]:
     """What the live-refreshed part of the page shows: rows, pager and the count of every view."""
     number = _page_number(request.GET.get("page"))
-    rows, has_next = _rows(member, inbox_filter, number)
-    numbers = {key: capped_count(inbox_filter.conversations(member, member.workspace, view=key)) for key in VIEWS}
+    viewer = Viewer.of(member)
+    rows, has_next = _rows(viewer, inbox_filter, number)
+    # The views' counts depend on the status only, so each is read from an index in a bounded time.
+    by_status = InboxFilter(status=inbox_filter.status)
+    numbers = {key: capped_count(by_status.conversations(viewer, view=key)) for key in VIEWS}
+    listed = (
+        capped_count(inbox_filter.conversations(viewer)) if inbox_filter.is_filtered else numbers[inbox_filter.view]
+    )
     return {
         "filter": inbox_filter,
         "querystring": inbox_filter.querystring(),
@@ -82,8 +97,8 @@ def _results_context(request: HttpRequest, member: Member, inbox_filter: InboxFi
         "previous_query": _with_page(inbox_filter, number - 1) if number > 1 else "",
         "next_query": _with_page(inbox_filter, number + 1) if has_next and number < MAX_PAGE else "",
         "view_counts": {key: count_label(number) for key, number in numbers.items()},
-        "count": count_label(numbers[inbox_filter.view]),
-        "count_number": numbers[inbox_filter.view],
+        "count": count_label(listed),
+        "count_number": listed,
     }
 
 
@@ -158,7 +173,8 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     except (ValidationError, Http404) as error:
         message = " ".join(error.messages) if isinstance(error, ValidationError) else _("Choose a member or a label.")
         if request.htmx:  # type: ignore[attr-defined]
-            return HttpResponse(message, status=422)
+            # Shown in the toolbar's status line (htmx does not swap error statuses in).
+            return HttpResponse(message)
         django_messages.error(request, message)
         return redirect(_back_to_list(request.POST.get("next", "")))
     message = ngettext("%(count)d conversation changed.", "%(count)d conversations changed.", changed) % {
