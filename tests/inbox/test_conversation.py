@@ -431,3 +431,29 @@ def test_a_notes_text_is_escaped_around_its_highlighted_mentions(
     actions.add_note(conversation, agent, "<b>@Ana</b> & @Ana Li", mentions=[ana.pk])
     timeline = signed_in.get(f"/inbox/conversations/{conversation.pk}/?partial=timeline").content.decode()
     assert '&lt;b&gt;<mark class="mention">@Ana</mark>&lt;/b&gt; &amp; <mark class="mention">@Ana</mark> Li' in timeline
+
+
+def test_the_conversation_page_makes_as_many_queries_for_forty_messages_as_for_four(
+    signed_in: Client, agent: Member, workspace: Workspace, conversation: Conversation
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ana = make_member(workspace, user=make_user(name="Ana Lee"))
+
+    def add_messages(count: int) -> None:
+        for number in range(count):
+            make_message(conversation, text=f"question {number}")
+            actions.add_note(conversation, agent, f"@Ana Lee look at {number}", mentions=[ana.pk])
+            make_message(conversation, MessageKind.OUTBOUND, text=f"answer {number}", author=agent)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert signed_in.get(f"/inbox/conversations/{conversation.pk}/").status_code == 200
+        return len(captured)
+
+    add_messages(1)
+    queries()  # the first visit also records that the agent has read the conversation
+    few = queries()
+    add_messages(12)
+    assert queries() == few
