@@ -138,7 +138,8 @@ def test_agent_filters_and_resolves_two_rows_at_once(browser: Browser, running_w
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("陳大文")
     expect(toolbar).to_be_hidden()
-    expect(page.locator("#view-count-all")).to_have_text("1")
+    expect(page.locator("[data-testid=conversation-count]")).to_have_text("1 conversation")
+    expect(page.locator("#view-count-all")).to_have_text("3")  # the views count every open conversation
     assert page.evaluate("window.__sameDocument") is True
 
     page.select_option("#filter-status", "resolved")
