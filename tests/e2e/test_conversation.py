@@ -117,6 +117,7 @@ def test_an_agent_mentions_a_teammate_retries_a_failed_reply_then_takes_over_and
     text.press("Control+Enter")
     expect(timeline.locator(".message-note mark.mention")).to_have_text("@Ana Lee")
     expect(text).to_have_value("")
+    expect(page.get_by_label("Private note")).to_be_checked()
 
     # The provider refuses the reply; the agent reads why and sends it again.
     receiver.then(422, {"error": "recipient temporarily unknown"})
@@ -141,13 +142,16 @@ def test_an_agent_mentions_a_teammate_retries_a_failed_reply_then_takes_over_and
     # Someone else has the case now: sending asks first, and "assign to yourself" takes it, sends and resolves.
     page.get_by_label("Assign to").select_option(label="Ana Lee")
     expect(page.get_by_test_id("conversation-assignee")).to_contain_text("Ana Lee")
-    text.fill("All sorted, thank you!")
+    text.fill("All sorted, thank you! ")
+    page.get_by_role("button", name="Insert emoji").click()
+    page.get_by_role("button", name="Thumbs up").click()
+    expect(text).to_have_value("All sorted, thank you! 👍")
     page.locator("[data-action=send-and-resolve]").click()
     dialog = page.get_by_test_id("takeover-dialog")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("Assigned to Ana Lee.")
     dialog.get_by_role("button", name="Assign to yourself and send").click()
-    expect(timeline.locator(".message-outbound").last).to_contain_text("All sorted, thank you!")
+    expect(timeline.locator(".message-outbound").last).to_contain_text("All sorted, thank you! 👍")
     expect(page.get_by_test_id("conversation-assignee")).to_contain_text("Ada Wong", timeout=5_000)
     expect(page.get_by_test_id("conversation-status")).to_have_text("Resolved", timeout=5_000)
     expect(page.locator("[data-action=reopen]")).to_be_visible()

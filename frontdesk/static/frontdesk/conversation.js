@@ -275,6 +275,9 @@
       toggleEmoji(form.querySelector("#emoji-panel").hidden);
     });
     form.querySelector("#emoji-panel").addEventListener("keydown", onEmojiKey);
+    document.addEventListener("click", function (event) {
+      if (!event.target.closest(".emoji")) toggleEmoji(false);
+    });
     form.querySelectorAll(".emoji-choice").forEach(function (choice) {
       choice.addEventListener("click", function () {
         toggleEmoji(false);
@@ -291,10 +294,15 @@
       if (event.detail.elt !== form) return;
       form.querySelector("#composer-takeover").value = "";
       if (event.detail.successful && !event.detail.xhr.getResponseHeader("HX-Retarget")) {
-        // live.js resets the fields; what it cannot see is cleared here.
+        // live.js resets the fields; the agent stays in the mode and on the channel they chose.
+        var keptKind = kind();
+        var channel = form.querySelector("#composer-channel");
+        var keptChannel = channel ? channel.value : null;
         form.querySelector("#composer-error").textContent = "";
         mentions.replaceChildren();
         window.setTimeout(function () {
+          form.querySelector('input[name=kind][value="' + keptKind + '"]').checked = true;
+          if (channel) channel.value = keptChannel;
           showFiles();
           showChannelRules();
           form.dataset.kind = kind();
