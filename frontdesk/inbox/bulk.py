@@ -59,7 +59,8 @@ def apply(
                     continue
                 actions.assign(conversation, assignee, actor=actor)
             elif action == "label":
-                assert label is not None
+                if label is None:
+                    raise ValidationError(_("Choose a label."))
                 current = list(conversation.labels.all())
                 if label in current:
                     continue

@@ -33,7 +33,7 @@ from frontdesk.inbox.filters import (
     count_label,
 )
 from frontdesk.inbox.models import SavedFilter
-from frontdesk.inbox.reads import mark_unread
+from frontdesk.inbox.reads import annotate_unread
 
 BULK_LIMIT = 200
 
@@ -62,7 +62,7 @@ def _rows(viewer: Viewer, inbox_filter: InboxFilter, number: int) -> tuple[list[
     )
     start = (number - 1) * PAGE_SIZE
     rows = list(conversations[start : start + PAGE_SIZE + 1])
-    mark_unread(rows[:PAGE_SIZE], viewer.member)
+    annotate_unread(rows[:PAGE_SIZE], viewer.member)
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 

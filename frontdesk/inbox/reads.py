@@ -36,7 +36,7 @@ def mark_read(member: Member, conversation: Conversation) -> None:
     )
 
 
-def mark_unread(conversations: Iterable[Conversation], member: Member) -> None:
+def annotate_unread(conversations: Iterable[Conversation], member: Member) -> None:
     """Set ``is_unread`` on each conversation for ``member``, with one query for all of them."""
     conversations = list(conversations)
     waiting = [conversation.pk for conversation in conversations if conversation.waiting_since is not None]
