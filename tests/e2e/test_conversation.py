@@ -117,7 +117,6 @@ def test_an_agent_mentions_a_teammate_retries_a_failed_reply_then_takes_over_and
     text.press("Control+Enter")
     expect(timeline.locator(".message-note mark.mention")).to_have_text("@Ana Lee")
     expect(text).to_have_value("")
-    expect(page.get_by_label("Private note")).to_be_checked()
 
     # The provider refuses the reply; the agent reads why and sends it again.
     receiver.then(422, {"error": "recipient temporarily unknown"})

@@ -10,6 +10,8 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from frontdesk.conversations.models import Attachment, Message
+from frontdesk.conversations.reply_rules import media_kind
+from frontdesk.inbox.views import INLINE_TYPES
 
 register = template.Library()
 
@@ -17,7 +19,7 @@ register = template.Library()
 CHANNEL_GLYPHS = {
     "api": "API",
     "email": "@",
-    "webchat": "💬",
+    "webchat": "WEB",
     "whatsapp": "WA",
     "messenger": "M",
     "instagram": "IG",
@@ -36,12 +38,6 @@ ICONS = {
         ' a1.8 1.8 0 0 1-2.6-2.6l8.3-8.3"/>'
     ),
     "file": '<path d="M14 3H6a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V9z"/><path d="M14 3v6h6"/>',
-}
-# What the browser may play or show in place; anything else is a download card.
-PREVIEWABLE = {
-    "image": {"image/png", "image/jpeg", "image/gif", "image/webp"},
-    "audio": {"audio/mpeg", "audio/ogg"},
-    "video": {"video/mp4"},
 }
 
 
@@ -66,11 +62,8 @@ def delivery_glyph(status: str) -> str:
 
 @register.filter
 def preview_kind(attachment: Attachment) -> str:
-    """image, audio or video when the browser can show it in place; otherwise file."""
-    for kind, types in PREVIEWABLE.items():
-        if attachment.content_type in types:
-            return kind
-    return "file"
+    """image, audio or video when the browser may show it in place (what downloads serve inline); otherwise file."""
+    return media_kind(attachment.content_type) if attachment.content_type in INLINE_TYPES else "file"
 
 
 @register.filter

@@ -294,14 +294,12 @@
       if (event.detail.elt !== form) return;
       form.querySelector("#composer-takeover").value = "";
       if (event.detail.successful && !event.detail.xhr.getResponseHeader("HX-Retarget")) {
-        // live.js resets the fields; the agent stays in the mode and on the channel they chose.
-        var keptKind = kind();
+        // live.js resets the fields (back to a reply); the agent stays on the channel they chose.
         var channel = form.querySelector("#composer-channel");
         var keptChannel = channel ? channel.value : null;
         form.querySelector("#composer-error").textContent = "";
         mentions.replaceChildren();
         window.setTimeout(function () {
-          form.querySelector('input[name=kind][value="' + keptKind + '"]').checked = true;
           if (channel) channel.value = keptChannel;
           showFiles();
           showChannelRules();
