@@ -104,6 +104,9 @@ def test_an_agent_edits_the_customer_in_place_and_a_colleague_sees_it_live(
     sidebar.get_by_role("button", name="Remove <script>alert(1)</script>").click()
     expect(sidebar.get_by_test_id("sidebar-attributes")).not_to_contain_text("alert")
 
+    # The colleague is on the profile's button: a live refresh of the profile leaves the focus there.
+    bo.locator("#sidebar-profile .sidebar-edit").focus()
+
     # Edit, then change one's mind: Escape puts the profile back and the focus on its button.
     edit = sidebar.get_by_role("button", name="Edit the profile")
     edit.click()
@@ -153,6 +156,7 @@ def test_an_agent_edits_the_customer_in_place_and_a_colleague_sees_it_live(
     # The colleague's page followed every change without a reload, in Chinese.
     other = bo.get_by_test_id("customer-sidebar")
     expect(other.get_by_test_id("sidebar-contact-name")).to_have_text("陳大文 Chan Tai Man", timeout=5_000)
+    expect(bo.locator("#sidebar-profile .sidebar-edit")).to_be_focused()
     expect(other.get_by_test_id("sidebar-attributes")).to_contain_text("HX-231 / 7QKD2P")
     expect(other.get_by_test_id("sidebar-likes")).to_contain_text("vegetarian meal")
     expect(other.get_by_test_id("sidebar-notes")).to_contain_text("Offered lounge access for the delay.")

@@ -34,6 +34,9 @@
     });
   }
 
+  // A keyboard user on a button of a section that refreshes keeps the focus on the same button.
+  var refocus = {};
+
   document.addEventListener("frontdesk:event", function (domEvent) {
     var panel = document.querySelector(".customer-sidebar");
     var event = domEvent.detail;
@@ -43,6 +46,28 @@
       window.htmx.trigger(section, "sidebar-refresh");
     });
   });
+
+  // Where the focus is when the section is replaced (not when the refresh was asked for: it may have moved since).
+  document.addEventListener("htmx:beforeSwap", function (swap) {
+    var target = swap.detail.target;
+    var active = document.activeElement;
+    if (!(target instanceof Element) || !target.classList.contains("sidebar-section")) return;
+    if (active && active !== target && target.contains(active)) refocus[target.id] = nameOf(active);
+  });
+
+  function nameOf(element) {
+    return element.getAttribute("aria-label") || element.textContent.trim();
+  }
+
+  function restoreFocus(section) {
+    var wanted = refocus[section.id];
+    delete refocus[section.id];
+    if (wanted === undefined || (document.activeElement && document.activeElement !== document.body)) return;
+    var same = Array.prototype.find.call(section.querySelectorAll("button, a[href]"), function (element) {
+      return nameOf(element) === wanted;
+    });
+    (same || section.querySelector("button, a[href]") || section).focus();
+  }
 
   function focusIn(section) {
     if (section.classList.contains("editing")) {
@@ -57,7 +82,14 @@
 
   document.addEventListener("htmx:load", function (loaded) {
     var section = loaded.target;
-    if (section instanceof Element && section.classList.contains("sidebar-section")) focusIn(section);
+    if (!(section instanceof Element) || !section.classList.contains("sidebar-section")) return;
+    // An opened form or a save takes the focus; a plain refresh gives it back where it was.
+    if (section.classList.contains("editing") || section.hasAttribute("data-return-focus")) {
+      delete refocus[section.id];
+      focusIn(section);
+    } else if (section.id in refocus) {
+      restoreFocus(section);
+    }
   });
 
   document.addEventListener("keydown", function (key) {
