@@ -457,3 +457,30 @@ def test_the_conversation_page_makes_as_many_queries_for_forty_messages_as_for_f
     few = queries()
     add_messages(12)
     assert queries() == few
+
+
+def test_the_composer_shows_each_channels_rules_before_sending(
+    signed_in: Client, workspace: Workspace, conversation: Conversation
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from frontdesk.channels.models import ChannelKind
+    from tests.factories import make_channel
+
+    whatsapp = make_channel(workspace, ChannelKind.WHATSAPP, name="Shop WhatsApp")
+    email = make_channel(workspace, ChannelKind.EMAIL, name="Support mail")
+    make_identity(conversation.contact, whatsapp, external_id="85291234567")
+    make_identity(conversation.contact, email, external_id="chan@example.com")
+    make_message(conversation, text="hello?", channel=whatsapp, created_at=timezone.now() - timedelta(hours=30))
+    Conversation.all_workspaces.filter(pk=conversation.pk).update(subject="Parcel HS-20931")
+
+    page = signed_in.get(f"/inbox/conversations/{conversation.pk}/").content.decode()
+    whatsapp_rules = page[page.index(f'data-channel-rules="{whatsapp.pk}"') :]
+    whatsapp_rules = whatsapp_rules[: whatsapp_rules.index("</div>")]
+    assert "The reply window has closed: only an approved template can be sent." in whatsapp_rules
+    assert "Attachments: images, audio, video, files." in whatsapp_rules
+    email_rules = page[page.index(f'data-channel-rules="{email.pk}"') :]
+    assert "Subject: Re: Parcel HS-20931" in email_rules[: email_rules.index("</div>")]
+    assert f'<option value="{whatsapp.pk}">' in page and f'<option value="{email.pk}">' in page
