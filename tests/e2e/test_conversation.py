@@ -142,6 +142,17 @@ def test_an_agent_mentions_a_teammate_retries_a_failed_reply_then_takes_over_and
     page.get_by_label("Assign to").select_option(label="Ana Lee")
     expect(page.get_by_test_id("conversation-assignee")).to_contain_text("Ana Lee")
     text.fill("All sorted, thank you! ")
+    page.set_input_files(
+        "#composer-files",
+        files=[
+            {"name": "receipt.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n" + b"0" * 1500},
+            {"name": "wrong-file.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n" + b"1" * 900},
+        ],
+    )
+    chosen = page.get_by_role("list", name="Files to send")
+    expect(chosen.get_by_role("listitem")).to_have_count(2)
+    chosen.get_by_role("button", name="Remove wrong-file.pdf").click()
+    expect(chosen.get_by_role("listitem")).to_have_count(1)
     page.get_by_role("button", name="Insert emoji").click()
     page.get_by_role("button", name="Thumbs up").click()
     expect(text).to_have_value("All sorted, thank you! 👍")
@@ -151,6 +162,7 @@ def test_an_agent_mentions_a_teammate_retries_a_failed_reply_then_takes_over_and
     expect(dialog).to_contain_text("Assigned to Ana Lee.")
     dialog.get_by_role("button", name="Assign to yourself and send").click()
     expect(timeline.locator(".message-outbound").last).to_contain_text("All sorted, thank you! 👍")
+    expect(timeline.locator(".message-outbound").last.locator("a.attachment")).to_have_text(["receipt.pdf (1.5 KB)"])
     expect(page.get_by_test_id("conversation-assignee")).to_contain_text("Ada Wong", timeout=5_000)
     expect(page.get_by_test_id("conversation-status")).to_have_text("Resolved", timeout=5_000)
     expect(page.locator("[data-action=reopen]")).to_be_visible()

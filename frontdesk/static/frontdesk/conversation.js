@@ -257,6 +257,11 @@
       if (event.target.name === "kind") {
         form.dataset.kind = kind();
         closePicker();
+        if (kind() === "note") {
+          // Notes carry no files; none are kept hidden to be dropped later.
+          form.querySelector("#composer-files").value = "";
+          showFiles();
+        }
       } else if (event.target.id === "composer-channel") {
         showChannelRules();
       } else if (event.target.id === "composer-files") {
