@@ -7,8 +7,10 @@ import email
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.running import REPO, free_port, launch_chromium, product_env, serving, set_up_product, wait_for
@@ -17,6 +19,8 @@ pytestmark = pytest.mark.browser
 
 SCREENSHOTS = REPO / "docs" / "screenshots"
 PASSWORD = "settings area passphrase 1"
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+SERIOUS = {"serious", "critical"}
 
 SETUP = f"""
 import json, django
@@ -72,6 +76,12 @@ def invitation_link(log: Path, address: str) -> str | None:
     return None
 
 
+def serious_violations(page: Page) -> list[str]:
+    """What axe-core (WCAG 2.1 A and AA) finds serious or critical on the page."""
+    results: dict[str, Any] = Axe().run(page, options=WCAG).response
+    return [f"{v['id']}: {v['nodes'][0]['html'][:120]}" for v in results["violations"] if v["impact"] in SERIOUS]
+
+
 def signed_in(browser: Browser, base: str) -> Page:
     page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
     page.goto(f"{base}/accounts/login/")
@@ -103,6 +113,7 @@ def test_admin_invites_a_member_who_signs_up_then_sets_up_labels_and_canned_resp
     invitee = browser.new_context(viewport={"width": 390, "height": 800}).new_page()
     invitee.goto(link)
     expect(invitee.get_by_test_id("invitation-summary")).to_contain_text("Supervisor")
+    assert serious_violations(invitee) == []
     invitee.get_by_label("Your name").fill("Mei Chan")
     invitee.locator("#id_password1").fill("a fresh passphrase 77")
     invitee.get_by_label("Password (again)").fill("a fresh passphrase 77")
@@ -155,5 +166,7 @@ def test_settings_fit_a_phone(browser: Browser, running_web: tuple[str, Path]) -
     page.goto(f"{base}/settings/members/")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the members page scrolls sideways on a phone ({width}px)"
+    page.goto(f"{base}/settings/canned-responses/")
+    expect(page.locator(".settings-nav a[aria-current=page]")).to_be_in_viewport()
     page.keyboard.press("Tab")
     expect(page.locator(":focus")).to_be_visible()
