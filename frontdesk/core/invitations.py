@@ -9,7 +9,9 @@ header of the request that sent it.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+import smtplib
 import zoneinfo
 from collections.abc import Iterable
 
@@ -27,6 +29,8 @@ from frontdesk.core.audit import record
 from frontdesk.core.middleware import SUPPORTED_LANGUAGES
 from frontdesk.core.models import Invitation, Member, Role, Team, TeamMembership, User
 from frontdesk.core.models.invitations import INVITATION_LIFETIME
+
+logger = logging.getLogger(__name__)
 
 
 class InvitationUnusable(Exception):
@@ -47,6 +51,7 @@ def invitation_url(token: str) -> str:
 
 
 def _send(invitation: Invitation, token: str) -> None:
+    """Email the link; when the mail server refuses, ``sent_at`` stays empty and the admin is told to resend."""
     workspace = invitation.workspace
     language = workspace.default_language if workspace.default_language in SUPPORTED_LANGUAGES else "en"
     try:
@@ -64,7 +69,13 @@ def _send(invitation: Invitation, token: str) -> None:
         }
         subject = render_to_string("core/email/invitation_subject.txt", context).strip()
         body = render_to_string("core/email/invitation_body.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+    except (smtplib.SMTPException, OSError):
+        logger.exception("The invitation email to workspace %s could not be sent", invitation.workspace_id)
+        invitation.sent_at = None
+        invitation.save(update_fields=["sent_at"])
+        return
     invitation.sent_at = timezone.now()
     invitation.save(update_fields=["sent_at"])
 

@@ -73,6 +73,17 @@ def _members_context(member: Member, invite_form: InvitationForm | None = None) 
     }
 
 
+def _tell_if_sent(request: HttpRequest, invitation: Invitation, sent: str) -> None:
+    if invitation.sent_at is None:
+        messages.error(
+            request,
+            _("The invitation to %(email)s was saved, but the email could not be sent. Try Resend in a moment.")
+            % {"email": invitation.email},
+        )
+    else:
+        messages.success(request, sent % {"email": invitation.email})
+
+
 @require_GET
 @member_required
 def member_list(request: HttpRequest) -> HttpResponse:
@@ -95,7 +106,7 @@ def member_invite(request: HttpRequest) -> HttpResponse:
         except Refused as refused:
             form.add_error(None, str(refused))
         else:
-            messages.success(request, _("An invitation was sent to %(email)s.") % {"email": invitation.email})
+            _tell_if_sent(request, invitation, _("An invitation was sent to %(email)s."))
             return redirect("core:settings-members")
     return render(request, "core/settings/members.html", _members_context(member, form), status=400)
 
@@ -154,7 +165,7 @@ def invitation_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
     except Refused as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(request, _("The invitation was sent again to %(email)s.") % {"email": invitation.email})
+        _tell_if_sent(request, invitation, _("The invitation was sent again to %(email)s."))
     return redirect("core:settings-members")
 
 

@@ -14,6 +14,7 @@ from frontdesk.core.actions import Refused
 from frontdesk.core.invitations import accept, invite
 from frontdesk.core.models import AuditEntry, Invitation, Member, Role, TeamMembership, User
 from tests.factories import make_member, make_team, make_user, make_workspace
+from tests.running import free_port
 
 NEW_PASSWORD = "a long new passphrase 42"
 
@@ -198,3 +199,20 @@ def test_sign_up_errors_are_shown_and_nothing_is_created(client: Client, admin: 
     assert response.status_code == 200
     assert "This field is required" in page and "The two passwords differ" in page
     assert not User.objects.filter(email="new@example.com").exists()
+
+
+def test_a_mail_server_failure_keeps_the_invitation_and_says_to_resend(
+    client: Client, admin: Member, settings: object
+) -> None:
+    # A real SMTP connection to a closed local port: the mail server is down.
+    settings.MAILERS = {  # type: ignore[attr-defined]
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": free_port(), "timeout": 2},
+        }
+    }
+    page = _invite_by_page(client, admin)
+    assert page.status_code == 302  # type: ignore[attr-defined]
+    followed = client.get("/settings/members/").content.decode()
+    assert "could not be sent" in followed and "Email not sent" in followed
+    assert Invitation.in_workspace(admin.workspace).get().sent_at is None
