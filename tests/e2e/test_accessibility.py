@@ -1,4 +1,4 @@
-"""The agent's pages are usable by everyone: axe-core finds no serious problem, in both languages, at desk and phone width.
+"""The agent's pages are usable by everyone: no serious axe-core finding, in both languages, at desk and phone width.
 
 axe-core (the engine behind Lighthouse's accessibility audit) ships inside
 axe-playwright-python; it checks labels, names, contrast, landmarks and ARIA
@@ -55,7 +55,8 @@ def agent_pages(page: Page, base: str) -> list[str]:
 def serious_violations(page: Page) -> list[str]:
     results: dict[str, Any] = Axe().run(page, options=WCAG).response
     return [
-        f"{violation['id']} ({violation['impact']}): " + " | ".join(node["html"][:120] for node in violation["nodes"][:3])
+        f"{violation['id']} ({violation['impact']}): "
+        + " | ".join(node["html"][:120] for node in violation["nodes"][:3])
         for violation in results["violations"]
         if violation["impact"] in SERIOUS
     ]
