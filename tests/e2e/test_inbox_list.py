@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -167,6 +168,29 @@ def test_a_new_conversation_appears_live_and_keeps_the_checked_rows(
     expect(page.locator(f'.conversation-row[data-conversation-id="{checked_id}"] .row-check')).to_be_checked()
     expect(page.locator("#bulk-count")).to_have_text("1")
     assert page.evaluate("window.__sameDocument") is True
+
+    # A burst of events is gathered into a few refreshes, not one per event.
+    page.evaluate(
+        """() => {
+            window.__events = 0;
+            document.addEventListener("frontdesk:event", () => { window.__events += 1; });
+        }"""
+    )
+    refreshes: list[str] = []
+    page.on("request", lambda request: refreshes.append(request.url) if "partial=rows" in request.url else None)
+    contact = {"id": "crm-77", "name": "Lam Ka Yan"}
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        posts = [
+            pool.submit(post_webhook, base, fixture, f"evt-burst-{number}", contact, f"追問 {number}")
+            for number in range(5)
+        ]
+    for post in posts:
+        post.result()
+    expect(page.locator("[data-testid=conversation-row]", has_text="追問")).to_have_count(1, timeout=5_000)
+    page.wait_for_timeout(1_000)  # the last refresh of the burst
+    events = page.evaluate("window.__events")
+    assert events >= 5, events
+    assert 1 <= len(refreshes) < events / 2, (len(refreshes), events)
     page.context.close()
 
 
