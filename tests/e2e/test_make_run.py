@@ -31,23 +31,26 @@ def serve(env: dict[str, str]) -> Iterator[str]:
     seeded = frontdesk("seed-demo", "--if-empty", env=env)
     assert DEMO_AGENT_EMAIL in seeded.stdout, "seed-demo prints how to sign in"
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "frontdesk.cli", "run", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    # To a file, not a pipe: nobody reads a pipe while the tests run, and a full one would stall the server.
+    log = Path(env["FRONTDESK_VAR_DIR"]) / "run.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "frontdesk.cli", "run", "--port", str(port)],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(partial(is_healthy, base), 60, "frontdesk run to serve")
     except AssertionError:
         process.kill()
-        pytest.fail(f"frontdesk run did not serve within 60 s:\n{process.communicate()[0]}")
+        process.wait()
+        pytest.fail(f"frontdesk run did not serve within 60 s:\n{log.read_text()}")
     yield base
     process.send_signal(signal.SIGINT)
-    output, _ = process.communicate(timeout=30)
-    assert process.returncode == 0, output
+    process.wait(timeout=30)
+    assert process.returncode == 0, log.read_text()[-5000:]
 
 
 @pytest.fixture
