@@ -66,6 +66,8 @@ SECRET_KEY = "frontdesk-bench-ui-not-a-secret-" + "0" * 32
 # The loaded workspace's name once its data is complete; --reuse looks for it.
 LOADED = "Bench Air"
 INBOX_TARGET_MS = 100
+# Requests per page whose CPU time in the web process is measured.
+CPU_SAMPLES = 50
 WS_TARGET_MS = 300
 
 # Runs inside the product (Django set up): the few rows the ORM makes well — workspaces, agents with a
@@ -77,7 +79,7 @@ django.setup()
 from frontdesk.channels.api.setup import create_api_channel
 from frontdesk.channels.models import Channel
 from frontdesk.conversations.models import Label
-from frontdesk.core.models import Member, Role, Team, User, Workspace
+from frontdesk.core.models import Member, Role, Team, TeamMembership, User, Workspace
 
 sys.path.insert(0, sys.argv[4])
 from bench.payloads import email, line, whatsapp
@@ -110,6 +112,12 @@ for key, size in (("busy", members), ("quiet", max(2, members // 10))):
             Team.all_workspaces.create(workspace=workspace, name=f"Team {number + 1}")
         for name in LABEL_NAMES[:labels]:
             Label.all_workspaces.create(workspace=workspace, name=name)
+    teams_here = list(Team.all_workspaces.filter(workspace=workspace).order_by("pk"))
+    for number, member in enumerate(Member.all_workspaces.filter(workspace=workspace).order_by("pk")):
+        # Every agent in one team, so "My teams" has conversations to show.
+        TeamMembership.all_workspaces.get_or_create(
+            workspace=workspace, member=member, team=teams_here[number % len(teams_here)]
+        )
     channels = list(Channel.all_workspaces.filter(workspace=workspace).order_by("pk"))
     member_rows = list(Member.all_workspaces.filter(workspace=workspace).select_related("user").order_by("pk"))
     world[key] = {
@@ -782,6 +790,13 @@ def measure(args: argparse.Namespace, env: dict[str, str], var_dir: Path, world:
                 "healthz_p50_ms": percentile(timings["healthz"], 0.5),
                 "healthz_p95_ms": percentile(timings["healthz"], 0.95),
             }
+            # The web process's own CPU per page, whatever else the machine runs (PostgreSQL's is not in it).
+            cpu_per_request = {}
+            for name, paths in pages.items():
+                before = cpu_seconds(pids["web"])
+                time_pages(base, cookies, {name: paths}, CPU_SAMPLES, 0)
+                cpu_per_request[name] = round((cpu_seconds(pids["web"]) - before) * 1000 / CPU_SAMPLES, 1)
+            figures["web_cpu_ms_per_request"] = cpu_per_request
             if args.more_views:
                 log("timing the inbox's other filters and sorts…")
                 more = time_pages(
