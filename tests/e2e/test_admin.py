@@ -162,10 +162,19 @@ def test_admin_invites_a_member_who_signs_up_then_sets_up_labels_and_canned_resp
 def test_settings_fit_a_phone(browser: Browser, running_web: tuple[str, Path]) -> None:
     base, _log = running_web
     page = signed_in(browser, base)
+    page.goto(f"{base}/settings/profile/")
+    page.select_option("select[name=language]", "en")
+    page.locator("main button[type=submit]").click()
     page.set_viewport_size({"width": 390, "height": 800})
+    for path in ("/settings/members/", "/settings/teams/", "/settings/labels/", "/settings/canned-responses/"):
+        page.goto(f"{base}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} scrolls sideways on a phone ({width}px)"
     page.goto(f"{base}/settings/members/")
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, f"the members page scrolls sideways on a phone ({width}px)"
+    # Each member is a card on a phone: their actions are on screen, not off to the right.
+    page.get_by_role("button", name="Deactivate 陳寶兒").scroll_into_view_if_needed()
+    box = page.get_by_role("button", name="Deactivate 陳寶兒").bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 390
     page.goto(f"{base}/settings/canned-responses/")
     expect(page.locator(".settings-nav a[aria-current=page]")).to_be_in_viewport()
     page.keyboard.press("Tab")
