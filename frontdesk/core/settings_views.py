@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -51,7 +51,9 @@ def workspace_settings(request: HttpRequest) -> HttpResponse:
     return render(request, "core/settings/workspace.html", {"form": form})
 
 
-def _members_context(member: Member, invite_form: InvitationForm | None = None) -> dict[str, Any]:
+def _members_context(
+    member: Member, invite_form: InvitationForm | None = None, query: str = "", role: str = ""
+) -> dict[str, Any]:
     workspace_id = member.workspace_id
     members = (
         Member.in_workspace(workspace_id)
@@ -59,6 +61,10 @@ def _members_context(member: Member, invite_form: InvitationForm | None = None) 
         .prefetch_related(Prefetch("teams", queryset=Team.in_workspace(workspace_id)))
         .order_by("-is_active", "user__name", "user__email")
     )
+    if query:
+        members = members.filter(Q(user__name__icontains=query) | Q(user__email__icontains=query))
+    if role in Role.values:
+        members = members.filter(role=role)
     pending = (
         Invitation.in_workspace(workspace_id)
         .filter(accepted_at__isnull=True, revoked_at__isnull=True)
@@ -70,6 +76,9 @@ def _members_context(member: Member, invite_form: InvitationForm | None = None) 
         "invitations": pending,
         "invite_form": invite_form or InvitationForm(actor=member),
         "now": timezone.now(),
+        "query": query,
+        "role": role,
+        "roles": Role.choices,
     }
 
 
@@ -89,7 +98,8 @@ def _tell_if_sent(request: HttpRequest, invitation: Invitation, sent: str) -> No
 def member_list(request: HttpRequest) -> HttpResponse:
     member: Member = request.member  # type: ignore[attr-defined]
     _require(member, "core.manage_members")
-    return render(request, "core/settings/members.html", _members_context(member))
+    query, role = request.GET.get("q", "").strip()[:100], request.GET.get("role", "")
+    return render(request, "core/settings/members.html", _members_context(member, query=query, role=role))
 
 
 @require_POST

@@ -199,3 +199,15 @@ def test_agents_cannot_change_teams(client: Client, agent: Member) -> None:
     assert client.post("/settings/teams/", {"name": "New"}).status_code == 403
     team.refresh_from_db()
     assert team.name == "Billing"
+
+
+def test_members_are_found_by_name_email_or_role(client: Client, admin: Member, agent: Member) -> None:
+    agent.user.name = "陳小明"
+    agent.user.save()
+    supervisor = make_member(admin.workspace, Role.SUPERVISOR)
+    client.force_login(admin.user)
+    by_name = client.get("/settings/members/", {"q": "小明"}).content.decode()
+    assert "陳小明" in by_name and supervisor.user.email not in by_name
+    by_role = client.get("/settings/members/", {"role": "supervisor"}).content.decode()
+    assert supervisor.user.email in by_role and "陳小明" not in by_role
+    assert "No member matches" in client.get("/settings/members/", {"q": "nobody-like-this"}).content.decode()
