@@ -292,6 +292,7 @@ def test_the_palette_and_the_help_pass_axe(browser: Browser, running_web: tuple[
     expect(page.locator(".palette-result").first).to_be_visible()
     assert serious_accessibility_problems(page) == []
     page.keyboard.press("Escape")
+    expect(page.get_by_test_id("command-palette")).to_be_hidden()
     page.keyboard.press("?")
     expect(page.get_by_test_id("shortcut-help")).to_be_visible()
     assert serious_accessibility_problems(page) == []

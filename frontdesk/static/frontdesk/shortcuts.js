@@ -446,6 +446,9 @@
 
   function isTyping(element) {
     if (!element || element === document.body) return false;
+    // A dialog just closed keeps the focus in its box until the browser moves it: nobody types there.
+    var dialog = element.closest("dialog");
+    if (dialog && !dialog.open) return false;
     if (element.isContentEditable) return true;
     var tag = element.tagName;
     if (tag === "TEXTAREA" || tag === "SELECT") return true;
