@@ -157,6 +157,13 @@ def test_reply_and_note_keys_prepare_the_composer_and_ctrl_enter_sends(
     page.keyboard.type("已致電乘客，改簽 CX884")
     page.keyboard.press("Control+Enter")
     expect(page.locator("#timeline")).to_contain_text("已致電乘客，改簽 CX884")
+    # The palette's "Reply to the customer" does what r does.
+    page.locator("#composer-text").blur()
+    page.keyboard.press("Control+k")
+    page.locator("#palette-input").press_sequentially("reply")
+    page.keyboard.press("Enter")
+    expect(page.locator("input[name=kind][value=reply]")).to_be_checked()
+    expect(page.locator("#composer-text")).to_be_focused()
     page.context.close()
 
 

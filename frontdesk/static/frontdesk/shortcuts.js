@@ -221,9 +221,13 @@
     if (dialog && dialog.open) dialog.close();
   }
 
+  // Give the focus back to where it was, unless the chosen command already put it somewhere (the composer).
   function onDialogClosed(event) {
-    var opener = event.target.opener;
-    if (opener && opener.focus && document.contains(opener)) opener.focus();
+    var dialog = event.target;
+    var opener = dialog.opener;
+    var active = document.activeElement;
+    var lost = !active || active === document.body || dialog.contains(active);
+    if (lost && opener && opener.focus && document.contains(opener)) opener.focus();
   }
 
   // Tab and Shift+Tab go round inside an open dialog (the page behind is inert).
