@@ -101,8 +101,8 @@ def test_admin_invites_a_member_who_signs_up_then_sets_up_labels_and_canned_resp
     admin.get_by_role("navigation", name="Settings").get_by_role("link", name="Members").click()
     expect(admin.get_by_test_id("member-list")).to_contain_text("陳寶兒")
 
-    admin.get_by_label("Email address").fill("mei@example.com")
-    admin.get_by_label("Role").select_option("supervisor")
+    admin.get_by_test_id("invite-form").get_by_label("Email address").fill("mei@example.com")
+    admin.get_by_test_id("invite-form").get_by_label("Role").select_option("supervisor")
     admin.get_by_label("Returns").check()
     admin.get_by_role("button", name="Send invitation").click()
     expect(admin.get_by_test_id("pending-invitations")).to_contain_text("mei@example.com")
