@@ -8,22 +8,19 @@ use against WCAG 2.1 A and AA on each rendered page.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, ViewportSize, sync_playwright
 
 from frontdesk.demo import DEMO_ADMIN_EMAIL
+from tests.e2e.accessibility import serious_violations
 from tests.e2e.test_make_run import choose_language, serve, sign_in
 from tests.running import launch_chromium, product_env
 
 pytestmark = pytest.mark.browser
 
-DESK = {"width": 1280, "height": 720}
-PHONE = {"width": 390, "height": 844}
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-SERIOUS = {"serious", "critical"}
+DESK = ViewportSize(width=1280, height=720)
+PHONE = ViewportSize(width=390, height=844)
 
 
 @pytest.fixture(scope="module")
@@ -52,20 +49,10 @@ def agent_pages(page: Page, base: str) -> list[str]:
     ]
 
 
-def serious_violations(page: Page) -> list[str]:
-    results: dict[str, Any] = Axe().run(page, options=WCAG).response
-    return [
-        f"{violation['id']} ({violation['impact']}): "
-        + " | ".join(node["html"][:120] for node in violation["nodes"][:3])
-        for violation in results["violations"]
-        if violation["impact"] in SERIOUS
-    ]
-
-
 @pytest.mark.parametrize("language", ["en", "zh-hant"])
 @pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["desk", "phone"])
 def test_agent_pages_have_no_serious_accessibility_problems(
-    running_product: str, language: str, viewport: dict[str, int]
+    running_product: str, language: str, viewport: ViewportSize
 ) -> None:
     base = running_product
     with sync_playwright() as playwright:

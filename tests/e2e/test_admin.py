@@ -7,20 +7,17 @@ import email
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests.e2e.accessibility import serious_violations
 from tests.running import REPO, free_port, launch_chromium, product_env, serving, set_up_product, wait_for
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = REPO / "docs" / "screenshots"
 PASSWORD = "settings area passphrase 1"
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-SERIOUS = {"serious", "critical"}
 
 SETUP = f"""
 import json, django
@@ -74,12 +71,6 @@ def invitation_link(log: Path, address: str) -> str | None:
         found = re.search(r"https?://\S+/invitations/\S+/", body.decode())
         return found.group(0) if found else None
     return None
-
-
-def serious_violations(page: Page) -> list[str]:
-    """What axe-core (WCAG 2.1 A and AA) finds serious or critical on the page."""
-    results: dict[str, Any] = Axe().run(page, options=WCAG).response
-    return [f"{v['id']}: {v['nodes'][0]['html'][:120]}" for v in results["violations"] if v["impact"] in SERIOUS]
 
 
 def signed_in(browser: Browser, base: str) -> Page:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, FilePayload, Page, expect, sync_playwright
 
 from tests.fake_receiver import FakeReceiver, running_receiver
 from tests.running import REPO, launch_chromium, product_env, serving, set_up_product
@@ -145,8 +145,8 @@ def test_an_agent_mentions_a_teammate_retries_a_failed_reply_then_takes_over_and
     page.set_input_files(
         "#composer-files",
         files=[
-            {"name": "receipt.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n" + b"0" * 1500},
-            {"name": "wrong-file.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n" + b"1" * 900},
+            FilePayload(name="receipt.pdf", mimeType="application/pdf", buffer=b"%PDF-1.4\n" + b"0" * 1500),
+            FilePayload(name="wrong-file.pdf", mimeType="application/pdf", buffer=b"%PDF-1.4\n" + b"1" * 900),
         ],
     )
     chosen = page.get_by_role("list", name="Files to send")

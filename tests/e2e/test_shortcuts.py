@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests.e2e.accessibility import serious_violations
 from tests.running import REPO, launch_chromium, product_env, serving, set_up_product
 
 pytestmark = pytest.mark.browser
@@ -279,16 +279,6 @@ def test_search_page_works_at_phone_width(browser: Browser, running_web: tuple[s
     page.context.close()
 
 
-def serious_accessibility_problems(page: Page) -> list[str]:
-    wcag = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-    results: dict[str, Any] = Axe().run(page, options=wcag).response
-    return [
-        f"{violation['id']}: " + " | ".join(node["html"][:120] for node in violation["nodes"][:3])
-        for violation in results["violations"]
-        if violation["impact"] in {"serious", "critical"}
-    ]
-
-
 @pytest.mark.parametrize("width", [1280, 390])
 def test_the_palette_and_the_help_pass_axe(browser: Browser, running_web: tuple[str, Any], width: int) -> None:
     base, _fixture = running_web
@@ -297,10 +287,10 @@ def test_the_palette_and_the_help_pass_axe(browser: Browser, running_web: tuple[
     page.keyboard.press("Control+k")
     page.locator("#palette-input").press_sequentially("航班")
     expect(page.locator(".palette-result").first).to_be_visible()
-    assert serious_accessibility_problems(page) == []
+    assert serious_violations(page) == []
     page.keyboard.press("Escape")
     expect(page.get_by_test_id("command-palette")).to_be_hidden()
     page.keyboard.press("?")
     expect(page.get_by_test_id("shortcut-help")).to_be_visible()
-    assert serious_accessibility_problems(page) == []
+    assert serious_violations(page) == []
     page.context.close()
