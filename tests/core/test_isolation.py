@@ -109,10 +109,10 @@ def build_tenant(name: str, marker: str) -> Tenant:
     saved_filter = SavedFilter.all_workspaces.create(
         workspace=workspace, member=member, name=f"Filter {marker}", query="status=pending", shared=True
     )
-    invitation, _link_token = invite(member, f"invitee-{marker.lower()}@example.com", Role.AGENT, [team])
     notification = Notification.all_workspaces.create(
         workspace=workspace, member=member, kind=NotificationKind.ASSIGNED, conversation=conversation, actor=other
     )
+    invitation, _link_token = invite(member, f"invitee-{marker.lower()}@example.com", Role.AGENT, [team])
     return Tenant(
         workspace=workspace,
         member=member,
@@ -135,8 +135,8 @@ def build_tenant(name: str, marker: str) -> Tenant:
             "note_id": contact_note.pk,
             "saved_filter_id": saved_filter.pk,
             "canned_id": canned.pk,
-            "notification_id": notification.pk,
             "invitation_id": invitation.pk,
+            "notification_id": notification.pk,
         },
     )
 
