@@ -94,14 +94,14 @@ def test_demo_agent_signs_in_and_works_through_demo_conversations(running_produc
     rows = page.locator("[data-testid=conversation-list] li")
     assert rows.count() > 10, "the demo agent sees the demo conversations"
     assert page.locator("[data-testid=workspace-name]").inner_text() in {"Harbour Shop", "Skyward Airlines"}
-    page.screenshot(path=str(SCREENSHOTS / "inbox-en.png"))
+    page.screenshot(path=str(SCREENSHOTS / "demo-inbox-en.png"))
 
     subject = rows.first.locator(".contact-name").inner_text()
     rows.first.locator("a").click()
     page.wait_for_url(f"{base}/inbox/conversations/*/")
     assert subject in page.locator("aside.sidebar h2").inner_text()
     assert page.locator("[data-testid=messages] li.message").count() >= 2
-    page.screenshot(path=str(SCREENSHOTS / "conversation-en.png"))
+    page.screenshot(path=str(SCREENSHOTS / "demo-conversation-en.png"))
 
     page.goto(f"{base}/workspaces/")
     page.get_by_role("button", name="Skyward Airlines").click()
@@ -116,9 +116,9 @@ def test_agent_reads_the_inbox_in_traditional_chinese(running_product: str, page
     choose_language(page, base, "zh-hant")
     page.goto(f"{base}/inbox/")
     assert "收件匣" in page.locator("header.topbar").inner_text()
-    page.screenshot(path=str(SCREENSHOTS / "inbox-zh-hant.png"))
+    page.screenshot(path=str(SCREENSHOTS / "demo-inbox-zh-hant.png"))
     page.locator("[data-testid=conversation-list] li a").first.click()
-    page.screenshot(path=str(SCREENSHOTS / "conversation-zh-hant.png"))
+    page.screenshot(path=str(SCREENSHOTS / "demo-conversation-zh-hant.png"))
 
 
 def test_an_admin_finds_a_channels_webhook_url_and_copies_it(running_product: str, page: Page) -> None:
@@ -131,6 +131,7 @@ def test_an_admin_finds_a_channels_webhook_url_and_copies_it(running_product: st
     sign_in(page, base, DEMO_ADMIN_EMAIL)
     choose_language(page, base, "en")
     page.goto(f"{base}/inbox/")
+    page.get_by_test_id("settings-link").click()
     page.get_by_role("link", name="Channels").click()
     page.wait_for_url(f"{base}/settings/channels/")
     channels = page.locator("[data-testid=channels] tbody tr")
