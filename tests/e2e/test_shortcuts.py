@@ -205,9 +205,9 @@ def test_question_mark_opens_the_shortcut_help_with_the_focus_kept_inside(
     page.context.close()
 
 
-def palette_finds_and_opens(page: Page, base: str, conversation: int, screenshot: str) -> None:
+def palette_finds_and_opens(page: Page, base: str, conversation: int, screenshot: str, name: str) -> None:
     page.keyboard.press("Control+k")
-    palette = page.get_by_role("dialog", name="Command palette")
+    palette = page.get_by_role("dialog", name=name)
     expect(palette).to_be_visible()
     combobox = palette.get_by_role("combobox")
     expect(combobox).to_be_focused()
@@ -227,14 +227,14 @@ def test_the_palette_finds_a_contact_by_chinese_name_and_opens_it(
 ) -> None:
     base, fixture = running_web
     page = signed_in(browser, base, "kit@example.com")
-    palette_finds_and_opens(page, base, fixture["conversations"][2], "palette-en.png")
+    palette_finds_and_opens(page, base, fixture["conversations"][2], "palette-en.png", "Command palette")
     page.context.close()
 
     page = signed_in(browser, base, "mei@example.com")
     expect(page.locator("html")).to_have_attribute("lang", "zh-hant")
     page.keyboard.press("Control+k")
     page.keyboard.press("Escape")
-    palette_finds_and_opens(page, base, fixture["conversations"][2], "palette-zh-hant.png")
+    palette_finds_and_opens(page, base, fixture["conversations"][2], "palette-zh-hant.png", "指令面板")
     page.context.close()
 
 
