@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize
 
 from frontdesk.demo import DEMO_ADMIN_EMAIL
 from tests.e2e.accessibility import serious_violations
-from tests.e2e.test_make_run import choose_language, serve, sign_in
-from tests.running import launch_chromium, product_env
+from tests.e2e.browsing import choose_language, serve_demo, sign_in_to_demo
+from tests.running import product_env
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +26,7 @@ PHONE = ViewportSize(width=390, height=844)
 @pytest.fixture(scope="module")
 def running_product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with product_env(tmp_path_factory.mktemp("a11y")) as env:
-        yield from serve(env)
+        yield from serve_demo(env)
 
 
 def agent_pages(page: Page, base: str) -> list[str]:
@@ -52,55 +52,51 @@ def agent_pages(page: Page, base: str) -> list[str]:
 @pytest.mark.parametrize("language", ["en", "zh-hant"])
 @pytest.mark.parametrize("viewport", [DESK, PHONE], ids=["desk", "phone"])
 def test_agent_pages_have_no_serious_accessibility_problems(
-    running_product: str, language: str, viewport: ViewportSize
+    browser: Browser, running_product: str, language: str, viewport: ViewportSize
 ) -> None:
     base = running_product
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        # axe is injected by the test; the product's CSP rightly forbids that script.
-        page = browser.new_context(viewport=viewport, bypass_csp=True).new_page()
-        sign_in(page, base, DEMO_ADMIN_EMAIL)
-        choose_language(page, base, language)
-        problems: dict[str, list[str]] = {}
-        overflowing: list[str] = []
-        for url in agent_pages(page, base):
-            response = page.goto(url)
-            assert response is not None and response.ok, f"{url} answered {response and response.status}"
-            page.wait_for_load_state("networkidle")
-            if found := serious_violations(page):
-                problems[url] = found
-            # Usable at this width: nothing pushes the page sideways.
-            if page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
-                overflowing.append(url)
-        browser.close()
+    # axe is injected by the test; the product's CSP rightly forbids that script.
+    page = browser.new_context(viewport=viewport, bypass_csp=True).new_page()
+    sign_in_to_demo(page, base, DEMO_ADMIN_EMAIL)
+    choose_language(page, base, language)
+    problems: dict[str, list[str]] = {}
+    overflowing: list[str] = []
+    for url in agent_pages(page, base):
+        response = page.goto(url)
+        assert response is not None and response.ok, f"{url} answered {response and response.status}"
+        page.wait_for_load_state("networkidle")
+        if found := serious_violations(page):
+            problems[url] = found
+        # Usable at this width: nothing pushes the page sideways.
+        if page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
+            overflowing.append(url)
     assert problems == {}, problems
     assert overflowing == [], f"these pages scroll sideways at {viewport['width']} px: {overflowing}"
 
 
-def test_every_control_of_the_inbox_is_reachable_by_keyboard_with_a_visible_focus(running_product: str) -> None:
+def test_every_control_of_the_inbox_is_reachable_by_keyboard_with_a_visible_focus(
+    browser: Browser, running_product: str
+) -> None:
     base = running_product
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        page = browser.new_context(viewport=DESK).new_page()
-        sign_in(page, base, DEMO_ADMIN_EMAIL)
-        choose_language(page, base, "en")
-        page.goto(f"{base}/inbox/")
-        reached_conversation = False
-        for _ in range(80):
-            page.keyboard.press("Tab")
-            focused = page.evaluate(
-                """() => {
-                    const element = document.activeElement;
-                    const style = getComputedStyle(element);
-                    const outlined = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
-                    return {href: element.getAttribute('href') || '', visible: outlined || style.boxShadow !== 'none'};
-                }"""
-            )
-            assert focused["visible"], f"focus is invisible on {focused}"
-            if "/inbox/conversations/" in focused["href"]:
-                reached_conversation = True
-                break
-        assert reached_conversation, "a conversation can be reached with Tab"
-        page.keyboard.press("Enter")
-        page.wait_for_url(f"{base}/inbox/conversations/*/")
-        browser.close()
+    page = browser.new_context(viewport=DESK).new_page()
+    sign_in_to_demo(page, base, DEMO_ADMIN_EMAIL)
+    choose_language(page, base, "en")
+    page.goto(f"{base}/inbox/")
+    reached_conversation = False
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            """() => {
+                const element = document.activeElement;
+                const style = getComputedStyle(element);
+                const outlined = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+                return {href: element.getAttribute('href') || '', visible: outlined || style.boxShadow !== 'none'};
+            }"""
+        )
+        assert focused["visible"], f"focus is invisible on {focused}"
+        if "/inbox/conversations/" in focused["href"]:
+            reached_conversation = True
+            break
+    assert reached_conversation, "a conversation can be reached with Tab"
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/inbox/conversations/*/")

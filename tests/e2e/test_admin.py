@@ -9,30 +9,28 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from tests.e2e.accessibility import serious_violations
-from tests.running import REPO, free_port, launch_chromium, product_env, serving, set_up_product, wait_for
+from tests.e2e.browsing import serving_product, signed_in
+from tests.running import REPO, free_port, wait_for
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = REPO / "docs" / "screenshots"
-PASSWORD = "settings area passphrase 1"
 
-SETUP = f"""
+SETUP = """
 import json, django
 django.setup()
 from frontdesk.core.models import Role
 from tests.factories import make_member, make_team, make_user, make_workspace
 workspace = make_workspace("Harbour Shop")
 user = make_user("ada@example.com", language="en", name="Ada Wong")
-user.set_password({PASSWORD!r})
-user.save()
 ada = make_member(workspace, Role.OWNER, user=user)
 bo = make_member(workspace, Role.AGENT, user=make_user("bo@example.com", name="陳寶兒"))
 make_team(workspace, "Billing", members=[bo])
 make_team(workspace, "Returns")
-print(json.dumps({{"workspace": workspace.pk}}))
+print(json.dumps({"workspace": workspace.pk}))
 """
 
 
@@ -40,20 +38,10 @@ print(json.dumps({{"workspace": workspace.pk}}))
 def running_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     var_dir = tmp_path_factory.mktemp("admin")
     port = free_port()
-    with product_env(var_dir) as env:
-        # Emails print to the web log (embedded mode); their links point at this server.
-        env = env | {"DJANGO_SETTINGS_MODULE": "frontdesk.settings", "FRONTDESK_PUBLIC_URL": f"http://127.0.0.1:{port}"}
-        set_up_product(env, SETUP)
-        with serving(env, var_dir, port) as base:
-            yield base, var_dir / "web.log"
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
+    # Emails print to the web log (embedded mode); their links point at this server.
+    public_url = {"FRONTDESK_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    with serving_product(var_dir, SETUP, env=public_url, port=port) as (base, _fixture):
+        yield base, var_dir / "web.log"
 
 
 def invitation_link(log: Path, address: str) -> str | None:
@@ -73,21 +61,11 @@ def invitation_link(log: Path, address: str) -> str | None:
     return None
 
 
-def signed_in(browser: Browser, base: str) -> Page:
-    page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", "ada@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/inbox/")
-    return page
-
-
 def test_admin_invites_a_member_who_signs_up_then_sets_up_labels_and_canned_responses(
     browser: Browser, running_web: tuple[str, Path]
 ) -> None:
     base, log = running_web
-    admin = signed_in(browser, base)
+    admin = signed_in(browser, base, "ada@example.com")
     admin.get_by_test_id("settings-link").click()
     admin.get_by_role("navigation", name="Settings").get_by_role("link", name="Members").click()
     expect(admin.get_by_test_id("member-list")).to_contain_text("陳寶兒")
@@ -152,7 +130,7 @@ def test_admin_invites_a_member_who_signs_up_then_sets_up_labels_and_canned_resp
 
 def test_settings_fit_a_phone(browser: Browser, running_web: tuple[str, Path]) -> None:
     base, _log = running_web
-    page = signed_in(browser, base)
+    page = signed_in(browser, base, "ada@example.com")
     page.goto(f"{base}/settings/profile/")
     page.select_option("select[name=language]", "en")
     page.locator("main button[type=submit]").click()

@@ -8,17 +8,17 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from tests.fake_receiver import FakeReceiver, running_receiver
-from tests.running import REPO, launch_chromium, product_env, serving, set_up_product, wait_for
+from tests.e2e.browsing import calling_out_to, live, serving_product, signed_in
+from tests.fake_receiver import FakeReceiver
+from tests.running import REPO, wait_for
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = REPO / "docs" / "screenshots"
-PASSWORD = "callback queue passphrase 1"
 
-SETUP = f"""
+SETUP = """
 import json, sys, django
 django.setup()
 from frontdesk.channels.api.setup import create_api_channel
@@ -28,20 +28,11 @@ workspace = make_workspace("Harbour Shop")
 channel = create_api_channel(workspace, "Shop site", callback_url=sys.argv[1])
 members = []
 for email, language in (("ada@example.com", "en"), ("bo@example.com", "zh-hant")):
-    user = make_user(email, language=language, name=email.split("@")[0].title())
-    user.set_password({PASSWORD!r})
-    user.save()
-    members.append(make_member(workspace, user=user))
+    members.append(make_member(workspace, user=make_user(email, language=language, name=email.split("@")[0].title())))
 contact = make_contact(workspace, name="Chan Tai Man")
 make_identity(contact, channel, external_id="shop-4411")
-print(json.dumps({{"token": issue_token(members[0], "e2e")[1], "channel": channel.pk}}))
+print(json.dumps({"token": issue_token(members[0], "e2e")[1], "channel": channel.pk}))
 """
-
-
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[FakeReceiver]:
-    with running_receiver() as fake:
-        yield fake
 
 
 @pytest.fixture(scope="module")
@@ -49,38 +40,14 @@ def running_web(
     tmp_path_factory: pytest.TempPathFactory, receiver: FakeReceiver
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     var_dir = tmp_path_factory.mktemp("callbacks")
-    with product_env(var_dir) as env:
-        env = env | {
-            "DJANGO_SETTINGS_MODULE": "frontdesk.settings",
-            "FRONTDESK_HTTP_ALLOWED_PRIVATE_HOSTS": receiver.host_port,
-            "FRONTDESK_SCHEDULER_TICK": "0.5",
-            # A short target so the test sees the queue turn amber, then red.
-            "FRONTDESK_CALLBACK_AT_RISK_SECONDS": "2",
-            "FRONTDESK_CALLBACK_TARGET_SECONDS": "4",
-        }
-        fixture = set_up_product(env, SETUP, receiver.url())
-        with serving(env, var_dir) as base:
-            yield base, fixture
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
+    # A short target so the test sees the queue turn amber, then red.
+    short_target = {"FRONTDESK_CALLBACK_AT_RISK_SECONDS": "2", "FRONTDESK_CALLBACK_TARGET_SECONDS": "4"}
+    with serving_product(var_dir, SETUP, receiver.url(), env=calling_out_to(receiver) | short_target) as running:
+        yield running
 
 
 def queue_page(browser: Browser, base: str, email: str, width: int = 1280) -> Page:
-    page = browser.new_context(viewport={"width": width, "height": 800}).new_page()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/inbox/")
-    page.goto(f"{base}/inbox/callbacks/")
-    expect(page.locator("body")).to_have_attribute("data-live", "connected", timeout=10_000)
-    return page
+    return live(signed_in(browser, base, email, width, 800), f"{base}/inbox/callbacks/")
 
 
 def test_a_requested_callback_is_claimed_by_one_agent_and_leaves_the_others_queue(

@@ -6,17 +6,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, FilePayload, Page, expect, sync_playwright
+from playwright.sync_api import Browser, FilePayload, Page, expect
 
-from tests.fake_receiver import FakeReceiver, running_receiver
-from tests.running import REPO, launch_chromium, product_env, serving, set_up_product
+from tests.e2e.browsing import calling_out_to, live, serving_product, signed_in
+from tests.fake_receiver import FakeReceiver
+from tests.running import REPO
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = REPO / "docs" / "screenshots"
-PASSWORD = "conversation page passphrase 1"
 
-SETUP = f"""
+SETUP = """
 import json, sys, django
 from datetime import timedelta
 django.setup()
@@ -32,15 +32,12 @@ for email, language, name, role in (
     ("bo@example.com", "zh-hant", "Bo Chan", Role.SUPERVISOR),
     ("ana@example.com", "en", "Ana Lee", Role.AGENT),
 ):
-    user = make_user(email, language=language, name=name)
-    user.set_password({PASSWORD!r})
-    user.save()
-    make_member(workspace, role, user=user)
+    make_member(workspace, role, user=make_user(email, language=language, name=name))
 make_team(workspace, "Billing")
 from frontdesk.canned.models import CannedResponse
 CannedResponse.all_workspaces.create(
     workspace=workspace, shortcut="shipped", title="Parcel shipped",
-    text="Hi {{{{contact.name}}}}, your parcel ships today.",
+    text="Hi {{contact.name}}, your parcel ships today.",
 )
 contact = make_contact(workspace, name="Chan Tai Man")
 make_identity(contact, channel, external_id="shop-4411")
@@ -50,14 +47,8 @@ earlier = make_conversation(workspace, contact=contact, channel=channel, subject
 make_message(earlier, text="The shoes are too small", created_at=now - timedelta(days=20))
 conversation = make_conversation(workspace, contact=contact, channel=channel, subject="Parcel HS-20931")
 make_message(conversation, text="Where is my parcel HS-20931? 我個包裹去咗邊？")
-print(json.dumps({{"conversation": conversation.pk}}))
+print(json.dumps({"conversation": conversation.pk}))
 """
-
-
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[FakeReceiver]:
-    with running_receiver() as fake:
-        yield fake
 
 
 @pytest.fixture(scope="module")
@@ -65,35 +56,12 @@ def running_web(
     tmp_path_factory: pytest.TempPathFactory, receiver: FakeReceiver
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     var_dir = tmp_path_factory.mktemp("conversation")
-    with product_env(var_dir) as env:
-        env = env | {
-            "DJANGO_SETTINGS_MODULE": "frontdesk.settings",
-            "FRONTDESK_HTTP_ALLOWED_PRIVATE_HOSTS": receiver.host_port,
-            "FRONTDESK_SCHEDULER_TICK": "0.5",
-        }
-        fixture = set_up_product(env, SETUP, receiver.url())
-        with serving(env, var_dir) as base:
-            yield base, fixture
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
+    with serving_product(var_dir, SETUP, receiver.url(), env=calling_out_to(receiver)) as running:
+        yield running
 
 
 def conversation_page(browser: Browser, base: str, conversation: int, email: str, width: int, height: int) -> Page:
-    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/inbox/")
-    page.goto(f"{base}/inbox/conversations/{conversation}/")
-    expect(page.locator("body")).to_have_attribute("data-live", "connected", timeout=10_000)
-    return page
+    return live(signed_in(browser, base, email, width, height), f"{base}/inbox/conversations/{conversation}/")
 
 
 def test_an_agent_mentions_a_teammate_retries_a_failed_reply_then_takes_over_and_resolves(

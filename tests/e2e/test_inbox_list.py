@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
-from frontdesk.channels.api.adapter import sign
-from tests.running import REPO, launch_chromium, product_env, serving, set_up_product
+from tests.e2e.browsing import live, post_webhook, serving_product, signed_in
+from tests.running import REPO
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = REPO / "docs" / "screenshots"
-PASSWORD = "inbox list passphrase 7"
 
-SETUP = f"""
+SETUP = """
 import json, django
 django.setup()
 from datetime import timedelta
@@ -34,12 +31,9 @@ workspace = make_workspace("Harbour Air")
 api = create_api_channel(workspace, "Booking site")
 whatsapp = make_channel(workspace, ChannelKind.WHATSAPP, name="WhatsApp HK")
 line = make_channel(workspace, ChannelKind.LINE, name="LINE TW")
-members = {{}}
+members = {}
 for email, language, name in (("ada@example.com", "en", "Ada Lee"), ("bo@example.com", "zh-hant", "Bo Chan")):
-    user = make_user(email, language=language, name=name)
-    user.set_password({PASSWORD!r})
-    user.save()
-    members[email] = make_member(workspace, Role.SUPERVISOR, user=user)
+    members[email] = make_member(workspace, Role.SUPERVISOR, user=make_user(email, language=language, name=name))
 team = make_team(workspace, "Refunds", members=list(members.values()))
 vip = Label.all_workspaces.create(workspace=workspace, name="vip", color="#B91C1C")
 refund = Label.all_workspaces.create(workspace=workspace, name="refund", color="#1D4ED8")
@@ -60,60 +54,26 @@ for name, channel, text, minutes, labels, priority, assignee in rows:
     )
     for label in labels:
         ConversationLabel.all_workspaces.create(workspace=workspace, conversation=conversation, label=label)
-print(json.dumps({{"hook": f"/hooks/api/{{api.webhook_token}}", "secret": api.secrets["signing_secret"],
-                  "vip": vip.pk}}))
+print(json.dumps({"hook": f"/hooks/api/{api.webhook_token}", "secret": api.secrets["signing_secret"],
+                  "vip": vip.pk}))
 """
 
 
 @pytest.fixture(scope="module")
 def running_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, Any]]]:
-    var_dir = tmp_path_factory.mktemp("inbox-list")
-    with product_env(var_dir) as env:
-        env = env | {"DJANGO_SETTINGS_MODULE": "frontdesk.settings"}
-        fixture = set_up_product(env, SETUP)
-        with serving(env, var_dir) as base:
-            yield base, fixture
+    with serving_product(tmp_path_factory.mktemp("inbox-list"), SETUP) as running:
+        yield running
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
-
-
-def signed_in(browser: Browser, base: str, email: str, width: int = 1280, height: int = 720) -> Page:
-    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/inbox/")
-    expect(page.locator("body")).to_have_attribute("data-live", "connected", timeout=10_000)
-    return page
-
-
-def post_webhook(base: str, fixture: dict[str, Any], event_id: str, contact: dict[str, str], text: str) -> None:
-    body = json.dumps(
-        {
-            "events": [
-                {"id": event_id, "type": "message", "contact": contact, "message": {"id": event_id, "text": text}}
-            ]
-        },
-        ensure_ascii=False,
-    ).encode()
-    response = httpx.post(
-        base + str(fixture["hook"]),
-        content=body,
-        headers={"Content-Type": "application/json", "X-Frontdesk-Signature": sign(str(fixture["secret"]), body)},
-    )
+def post_message(base: str, fixture: dict[str, Any], event_id: str, contact: dict[str, str], text: str) -> None:
+    event = {"id": event_id, "type": "message", "contact": contact, "message": {"id": event_id, "text": text}}
+    response = post_webhook(base, fixture["hook"], fixture["secret"], [event])
     assert response.status_code == 200, response.text
 
 
 def test_agent_filters_and_resolves_two_rows_at_once(browser: Browser, running_web: tuple[str, Any]) -> None:
     base, fixture = running_web
-    page = signed_in(browser, base, "ada@example.com")
+    page = live(signed_in(browser, base, "ada@example.com"))
     rows = page.locator("[data-testid=conversation-row]")
     expect(rows).to_have_count(5)
     expect(rows.first).to_contain_text("陳大文")
@@ -153,13 +113,13 @@ def test_a_new_conversation_appears_live_and_keeps_the_checked_rows(
     browser: Browser, running_web: tuple[str, Any]
 ) -> None:
     base, fixture = running_web
-    page = signed_in(browser, base, "ada@example.com")
+    page = live(signed_in(browser, base, "ada@example.com"))
     rows = page.locator("[data-testid=conversation-row]")
     before = rows.count()
     checked_id = rows.last.get_attribute("data-conversation-id")
     rows.last.locator(".row-check").check()
     page.evaluate("window.__sameDocument = true")
-    post_webhook(base, fixture, "evt-list-1", {"id": "crm-77", "name": "Lam Ka Yan"}, "行李延誤，請幫忙追蹤")
+    post_message(base, fixture, "evt-list-1", {"id": "crm-77", "name": "Lam Ka Yan"}, "行李延誤，請幫忙追蹤")
     expect(rows.first).to_contain_text("Lam Ka Yan", timeout=5_000)
     expect(rows.first).to_contain_text("行李延誤")
     expect(rows.first).to_have_class("conversation-row waiting unread")
@@ -181,7 +141,7 @@ def test_a_new_conversation_appears_live_and_keeps_the_checked_rows(
     contact = {"id": "crm-77", "name": "Lam Ka Yan"}
     with ThreadPoolExecutor(max_workers=5) as pool:
         posts = [
-            pool.submit(post_webhook, base, fixture, f"evt-burst-{number}", contact, f"追問 {number}")
+            pool.submit(post_message, base, fixture, f"evt-burst-{number}", contact, f"追問 {number}")
             for number in range(5)
         ]
     for post in posts:
@@ -196,12 +156,12 @@ def test_a_new_conversation_appears_live_and_keeps_the_checked_rows(
 
 def test_chinese_screens_and_the_phone_layout(browser: Browser, running_web: tuple[str, Any]) -> None:
     base, _fixture = running_web
-    page = signed_in(browser, base, "bo@example.com")
+    page = live(signed_in(browser, base, "bo@example.com"))
     expect(page.locator("html")).to_have_attribute("lang", "zh-hant")
     page.screenshot(path=str(SCREENSHOTS / "inbox-zh-hant.png"))
     page.context.close()
 
-    phone = signed_in(browser, base, "ada@example.com", width=390, height=844)
+    phone = live(signed_in(browser, base, "ada@example.com", width=390, height=844))
     filters = phone.locator("#inbox-filters")
     expect(filters).to_be_hidden()
     expect(phone.locator("[data-testid=conversation-row]").first).to_be_visible()

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from frontdesk.channels.api.adapter import sign
-from tests.fake_receiver import FakeReceiver, running_receiver
-from tests.running import (
-    launch_chromium,
-    product_env,
-    serving,
-    set_up_product,
-    wait_for,
-)
+from tests.e2e.browsing import calling_out_to, live, post_webhook, serving_product, signed_in
+from tests.fake_receiver import FakeReceiver
+from tests.running import wait_for
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "live inbox passphrase 1"
-
-SETUP = f"""
+SETUP = """
 import json, sys, django
 django.setup()
 from frontdesk.channels.api.setup import create_api_channel
@@ -34,58 +25,34 @@ from tests.factories import make_workspace
 workspace = make_workspace("Live Air")
 channel = create_api_channel(workspace, "Booking site", callback_url=sys.argv[1])
 user = make_user("live-agent@example.com", language="en")
-user.set_password({PASSWORD!r})
-user.save()
 member = make_member(workspace, user=user)
 contact = make_contact(workspace, name="Wong Siu Ming")
 make_identity(contact, channel, external_id="crm-880")
 conversation = make_conversation(workspace, contact=contact, channel=channel, subject="Flight CX880")
 make_message(conversation, text="My flight was cancelled")
-print(json.dumps({{
+print(json.dumps({
     "token": issue_token(member, "live")[1], "conversation": conversation.pk,
-    "hook": f"/hooks/api/{{channel.webhook_token}}", "secret": channel.secrets["signing_secret"],
-}}))
+    "hook": f"/hooks/api/{channel.webhook_token}", "secret": channel.secrets["signing_secret"],
+}))
 """
-
-
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[FakeReceiver]:
-    with running_receiver() as fake:
-        yield fake
 
 
 @pytest.fixture(scope="module")
 def running_web(
     tmp_path_factory: pytest.TempPathFactory, receiver: FakeReceiver
 ) -> Iterator[tuple[str, dict[str, Any]]]:
+    # Every role: the reply test needs the worker that delivers the outbox.
     var_dir = tmp_path_factory.mktemp("live")
-    with product_env(var_dir) as env:
-        env = env | {
-            "DJANGO_SETTINGS_MODULE": "frontdesk.settings",
-            "FRONTDESK_HTTP_ALLOWED_PRIVATE_HOSTS": receiver.host_port,
-            "FRONTDESK_SCHEDULER_TICK": "0.5",
-        }
-        fixture = set_up_product(env, SETUP, receiver.url())
-        # Every role: the reply test needs the worker that delivers the outbox.
-        with serving(env, var_dir) as base:
-            yield base, fixture
+    with serving_product(var_dir, SETUP, receiver.url(), env=calling_out_to(receiver)) as running:
+        yield running
 
 
 @pytest.fixture
-def page(running_web: tuple[str, dict[str, Any]]) -> Iterator[Page]:
+def page(browser: Browser, running_web: tuple[str, dict[str, Any]]) -> Page:
     base, fixture = running_web
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
-        page.goto(f"{base}/accounts/login/")
-        page.fill("input[name=login]", "live-agent@example.com")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/inbox/")
-        page.goto(f"{base}/inbox/conversations/{fixture['conversation']}/")
-        expect(page.locator("body")).to_have_attribute("data-live", "connected", timeout=10_000)
-        yield page
-        browser.close()
+    return live(
+        signed_in(browser, base, "live-agent@example.com"), f"{base}/inbox/conversations/{fixture['conversation']}/"
+    )
 
 
 def test_a_note_added_elsewhere_appears_without_reload(page: Page, running_web: tuple[str, dict[str, Any]]) -> None:
@@ -119,24 +86,13 @@ def test_a_customer_message_from_a_webhook_appears_without_reload(
 ) -> None:
     base, fixture = running_web
     page.evaluate("window.__sameDocument = true")
-    body = json.dumps(
-        {
-            "events": [
-                {
-                    "id": "evt-live-1",
-                    "type": "message",
-                    "contact": {"id": "crm-880", "name": "Wong Siu Ming"},
-                    "message": {"id": "m-live-1", "text": "請問幾時可以退款？"},
-                }
-            ]
-        },
-        ensure_ascii=False,
-    ).encode()
-    response = httpx.post(
-        base + str(fixture["hook"]),
-        content=body,
-        headers={"Content-Type": "application/json", "X-Frontdesk-Signature": sign(str(fixture["secret"]), body)},
-    )
+    event = {
+        "id": "evt-live-1",
+        "type": "message",
+        "contact": {"id": "crm-880", "name": "Wong Siu Ming"},
+        "message": {"id": "m-live-1", "text": "請問幾時可以退款？"},
+    }
+    response = post_webhook(base, fixture["hook"], fixture["secret"], [event])
     assert response.status_code == 200, response.text
     expect(page.locator("#timeline .message-inbound").last).to_contain_text("請問幾時可以退款？", timeout=5_000)
     assert page.evaluate("window.__sameDocument") is True

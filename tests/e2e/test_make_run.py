@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-from frontdesk.demo import DEMO_ADMIN_EMAIL, DEMO_AGENT_EMAIL, DEMO_PASSWORD
-from tests.running import free_port, frontdesk, is_healthy, launch_chromium, product_env, wait_for
+from frontdesk.demo import DEMO_ADMIN_EMAIL
+from tests.e2e.browsing import choose_language, serve_demo, sign_in_to_demo
+from tests.running import product_env
 
 pytestmark = pytest.mark.browser
 
@@ -23,57 +20,12 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 @pytest.fixture(scope="module")
 def running_product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with product_env(tmp_path_factory.mktemp("product")) as env:
-        yield from serve(env)
-
-
-def serve(env: dict[str, str]) -> Iterator[str]:
-    frontdesk("migrate", "--no-input", env=env)
-    seeded = frontdesk("seed-demo", "--if-empty", env=env)
-    assert DEMO_AGENT_EMAIL in seeded.stdout, "seed-demo prints how to sign in"
-    port = free_port()
-    # To a file, not a pipe: nobody reads a pipe while the tests run, and a full one would stall the server.
-    log = Path(env["FRONTDESK_VAR_DIR"]) / "run.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "frontdesk.cli", "run", "--port", str(port)],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(partial(is_healthy, base), 60, "frontdesk run to serve")
-    except AssertionError:
-        process.kill()
-        process.wait()
-        pytest.fail(f"frontdesk run did not serve within 60 s:\n{log.read_text()}")
-    yield base
-    process.send_signal(signal.SIGINT)
-    process.wait(timeout=30)
-    assert process.returncode == 0, log.read_text()[-5000:]
+        yield from serve_demo(env)
 
 
 @pytest.fixture
-def page() -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        context = browser.new_context(viewport={"width": 1280, "height": 720})
-        yield context.new_page()
-        browser.close()
-
-
-def sign_in(page: Page, base: str, email: str = DEMO_AGENT_EMAIL) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/inbox/")
-
-
-def choose_language(page: Page, base: str, language: str) -> None:
-    page.goto(f"{base}/settings/profile/")
-    page.select_option("select[name=language]", language)
-    page.click("form.stacked button[type=submit]")
+def page(browser: Browser) -> Page:
+    return browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
 
 
 def test_demo_agent_signs_in_and_works_through_demo_conversations(running_product: str, page: Page) -> None:
@@ -86,7 +38,7 @@ def test_demo_agent_signs_in_and_works_through_demo_conversations(running_produc
     assert page.url.startswith(f"{base}/accounts/login/")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "login-en.png"))
-    sign_in(page, base)
+    sign_in_to_demo(page, base)
     choose_language(page, base, "en")
     page.goto(f"{base}/inbox/")
     topbar_colour = page.locator("header.topbar").evaluate("element => getComputedStyle(element).backgroundColor")
@@ -112,7 +64,7 @@ def test_demo_agent_signs_in_and_works_through_demo_conversations(running_produc
 
 def test_agent_reads_the_inbox_in_traditional_chinese(running_product: str, page: Page) -> None:
     base = running_product
-    sign_in(page, base)
+    sign_in_to_demo(page, base)
     choose_language(page, base, "zh-hant")
     page.goto(f"{base}/inbox/")
     assert "收件匣" in page.locator("header.topbar").inner_text()
@@ -128,7 +80,7 @@ def test_an_admin_finds_a_channels_webhook_url_and_copies_it(running_product: st
         "console", lambda message: csp_violations.append(message.text) if "Content Security" in message.text else None
     )
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
-    sign_in(page, base, DEMO_ADMIN_EMAIL)
+    sign_in_to_demo(page, base, DEMO_ADMIN_EMAIL)
     choose_language(page, base, "en")
     page.goto(f"{base}/inbox/")
     page.get_by_test_id("settings-link").click()

@@ -6,17 +6,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.accessibility import serious_violations
-from tests.running import REPO, launch_chromium, product_env, serving, set_up_product
+from tests.e2e.browsing import serving_product, signed_in
+from tests.running import REPO
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = REPO / "docs" / "screenshots"
-PASSWORD = "keyboard shortcuts passphrase 1"
 
-SETUP = f"""
+SETUP = """
 import json, django
 django.setup()
 from datetime import timedelta
@@ -26,10 +26,7 @@ from tests.factories import make_identity, make_workspace
 workspace = make_workspace("Harbour Air")
 channel = make_channel(workspace, name="Booking site")
 for email, language in (("kit@example.com", "en"), ("mei@example.com", "zh-hant"), ("lang@example.com", "en")):
-    user = make_user(email, language=language, name=email.split("@")[0].title())
-    user.set_password({PASSWORD!r})
-    user.save()
-    make_member(workspace, user=user)
+    make_member(workspace, user=make_user(email, language=language, name=email.split("@")[0].title()))
 now = timezone.now()
 conversations = []
 for minutes, name, subject, text in (
@@ -44,39 +41,14 @@ for minutes, name, subject, text in (
     )
     make_message(conversation, text=text)
     conversations.append(conversation.pk)
-print(json.dumps({{"conversations": conversations}}))
+print(json.dumps({"conversations": conversations}))
 """
 
 
 @pytest.fixture(scope="module")
 def running_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, Any]]]:
-    var_dir = tmp_path_factory.mktemp("shortcuts")
-    with product_env(var_dir) as env:
-        env = env | {"DJANGO_SETTINGS_MODULE": "frontdesk.settings"}
-        fixture = set_up_product(env, SETUP)
-        with serving(env, var_dir) as base:
-            yield base, fixture
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
-
-
-def signed_in(
-    browser: Browser, base: str, email: str, width: int = 1280, height: int = 720, bypass_csp: bool = False
-) -> Page:
-    # Only the axe test bypasses the CSP: it injects axe-core, which the product's policy rightly refuses.
-    page = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=bypass_csp).new_page()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/inbox/")
-    return page
+    with serving_product(tmp_path_factory.mktemp("shortcuts"), SETUP) as running:
+        yield running
 
 
 def marked_row(page: Page) -> Any:

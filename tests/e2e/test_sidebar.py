@@ -6,17 +6,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.accessibility import serious_violations
-from tests.running import REPO, launch_chromium, product_env, serving, set_up_product
+from tests.e2e.browsing import live, serving_product, signed_in
+from tests.running import REPO
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = REPO / "docs" / "screenshots"
-PASSWORD = "customer sidebar passphrase 1"
 
-SETUP = f"""
+SETUP = """
 import json, django
 django.setup()
 from datetime import timedelta
@@ -30,15 +30,12 @@ from tests.factories import (
 workspace = make_workspace("Harbour Air")
 members = []
 for email, language, name in (("ada@example.com", "en", "Ada Lam"), ("bo@example.com", "zh-hant", "Bo Chan")):
-    user = make_user(email, language=language, name=name)
-    user.set_password({PASSWORD!r})
-    user.save()
-    members.append(make_member(workspace, user=user))
+    members.append(make_member(workspace, user=make_user(email, language=language, name=name)))
 line = make_channel(workspace, ChannelKind.LINE, name="Harbour Air LINE")
 mail = make_channel(workspace, ChannelKind.EMAIL, name="Support mailbox")
 contact = make_contact(
     workspace, name="Chan Tai Man", email="taiman@example.com", phone="+85291234567", language="zh-hant",
-    attributes={{"tier": "Gold", "<script>alert(1)</script>": "javascript:alert(2)"}},
+    attributes={"tier": "Gold", "<script>alert(1)</script>": "javascript:alert(2)"},
 )
 make_identity(contact, line, external_id="U4f1c0a")
 make_identity(contact, mail, external_id="taiman@example.com")
@@ -52,37 +49,18 @@ make_label(workspace, "rebooking")
 make_label(workspace, "VIP")
 add_preference(contact, members[1], "dislike", "phone calls", conversation=earlier)
 add_contact_note(contact, members[1], "Flew with us 40 times last year.")
-print(json.dumps({{"conversation": conversation.pk}}))
+print(json.dumps({"conversation": conversation.pk}))
 """
 
 
 @pytest.fixture(scope="module")
 def running_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, Any]]]:
-    var_dir = tmp_path_factory.mktemp("sidebar")
-    with product_env(var_dir) as env:
-        env = env | {"DJANGO_SETTINGS_MODULE": "frontdesk.settings"}
-        fixture = set_up_product(env, SETUP)
-        with serving(env, var_dir) as base:
-            yield base, fixture
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
+    with serving_product(tmp_path_factory.mktemp("sidebar"), SETUP) as running:
+        yield running
 
 
 def conversation_page(browser: Browser, base: str, email: str, conversation: int, width: int = 1280) -> Page:
-    page = browser.new_context(viewport={"width": width, "height": 720}).new_page()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/inbox/")
-    page.goto(f"{base}/inbox/conversations/{conversation}/")
-    expect(page.locator("body")).to_have_attribute("data-live", "connected", timeout=10_000)
+    page = live(signed_in(browser, base, email, width), f"{base}/inbox/conversations/{conversation}/")
     page.evaluate("window.__sameDocument = true")
     return page
 

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from frontdesk.demo import DEMO_ADMIN_EMAIL, DEMO_AGENT_EMAIL
-from tests.e2e.test_make_run import choose_language, serve, sign_in
-from tests.running import launch_chromium, product_env
+from tests.e2e.browsing import choose_language, live, serve_demo, sign_in_to_demo
+from tests.running import product_env
 
 pytestmark = pytest.mark.browser
 
@@ -21,27 +21,14 @@ DESK: ViewportSize = {"width": 1280, "height": 720}
 @pytest.fixture(scope="module")
 def running_product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with product_env(tmp_path_factory.mktemp("two-agents")) as env:
-        yield from serve(env)
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
+        yield from serve_demo(env)
 
 
 def signed_in(browser: Browser, base: str, email: str, language: str = "en") -> Page:
     page = browser.new_context(viewport=DESK).new_page()
-    sign_in(page, base, email)
+    sign_in_to_demo(page, base, email)
     choose_language(page, base, language)
     return page
-
-
-def live(page: Page, url: str) -> None:
-    page.goto(url)
-    expect(page.locator("body")).to_have_attribute("data-live", "connected", timeout=10_000)
 
 
 def test_two_agents_see_each_other_and_an_assignment_rings_the_bell(running_product: str, browser: Browser) -> None:

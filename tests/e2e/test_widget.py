@@ -15,21 +15,14 @@ from typing import Any
 
 import pytest
 from django.utils import translation
-from playwright.sync_api import Browser, FilePayload, Page, expect, sync_playwright
+from playwright.sync_api import Browser, FilePayload, Page, expect
 
-from tests.running import (
-    REPO,
-    free_port,
-    launch_chromium,
-    product_env,
-    serving,
-    set_up_product,
-)
+from tests.e2e.browsing import live, serving_product, sign_in, signed_in
+from tests.running import REPO, free_port
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = REPO / "docs" / "screenshots"
-PASSWORD = "widget agent passphrase 1"
 AGENT = "widget-agent@example.com"
 ADMIN = "widget-admin@example.com"
 # What a customer types is text everywhere: shown as typed, never run (RELIABILITY T-29).
@@ -47,14 +40,8 @@ from frontdesk.core.models import Role
 from tests.factories import make_member, make_user, make_workspace
 workspace = make_workspace("Widget Shop")
 channel = create_webchat_channel(workspace, "Shop chat", sys.argv[1], greeting="Hello! 你好！")
-user = make_user({AGENT!r}, language="en")
-user.set_password({PASSWORD!r})
-user.save()
-make_member(workspace, user=user)
-admin = make_user({ADMIN!r}, language="en")
-admin.set_password({PASSWORD!r})
-admin.save()
-make_member(workspace, Role.ADMIN, user=admin)
+make_member(workspace, user=make_user({AGENT!r}, language="en"))
+make_member(workspace, Role.ADMIN, user=make_user({ADMIN!r}, language="en"))
 print(json.dumps({{"token": channel.webhook_token, "secret": channel.secrets["identity_secret"]}}))
 """
 
@@ -95,10 +82,8 @@ def running_web(tmp_path_factory: pytest.TempPathFactory, shop_site: tuple[str, 
     shop, root = shop_site
     var_dir = tmp_path_factory.mktemp("widget")
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with product_env(var_dir) as env:
-        env = env | {"DJANGO_SETTINGS_MODULE": "frontdesk.settings", "FRONTDESK_PUBLIC_URL": base}
-        fixture = set_up_product(env, SETUP, shop)
+    public_url = {"FRONTDESK_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    with serving_product(var_dir, SETUP, shop, env=public_url, port=port) as (base, fixture):
         script = f"{base}/widget/{fixture['token']}.js"
         pages = {
             "order.html": ("en", "Order HK-1042", "Frontdesk('context', {order_number: 'HK-1042'});"),
@@ -113,16 +98,7 @@ def running_web(tmp_path_factory: pytest.TempPathFactory, shop_site: tuple[str, 
             (root / name).write_text(
                 PAGE.format(lang=lang, title=title, calls=calls, script=script, body="Shop page"), encoding="utf-8"
             )
-        with serving(env, var_dir, port):
-            yield base, shop
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
+        yield base, shop
 
 
 def new_page(browser: Browser) -> Page:
@@ -183,21 +159,11 @@ def test_a_traditional_chinese_page_gets_traditional_strings(browser: Browser, r
     page.context.close()
 
 
-def sign_in(page: Page, base: str, email: str = AGENT) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/inbox/")
-    expect(page.locator("body")).to_have_attribute("data-live", "connected", timeout=10_000)
-
-
 def test_a_customer_and_an_agent_chat_live_and_history_survives_a_reload(
     browser: Browser, running_web: tuple[str, str]
 ) -> None:
     base, shop = running_web
-    agent = new_page(browser)
-    sign_in(agent, base)
+    agent = live(signed_in(browser, base, AGENT, height=800))
     customer = new_page(browser)
     open_widget(customer, f"{shop}/order.html")
     expect(customer.locator("[data-testid=fd-panel]")).to_have_attribute("data-online", "true")
@@ -275,6 +241,7 @@ def test_a_member_tries_the_chat_on_frontdesks_sample_page_under_its_strict_csp(
         "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
     )
     sign_in(page, base, ADMIN)
+    live(page)
     page.goto(f"{base}/settings/channels/")
     page.locator("a[href*='/settings/channels/']", has_text="Shop chat").first.click()
     preview_url = page.locator("[data-testid=widget-preview]").get_attribute("href")
