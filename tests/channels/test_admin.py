@@ -110,11 +110,11 @@ def test_agents_do_not_find_the_channel_settings(client: Client, agent: Member) 
         assert client.post(f"/settings/channels/{channel.pk}/{action}", {"name": "x"}).status_code == 404, action
     channel.refresh_from_db()
     assert channel.is_active and channel.name != "x"
-    assert 'href="/settings/channels/"' not in client.get("/team/").text
+    assert 'href="/settings/channels/"' not in client.get("/settings/", follow=True).text
 
 
-def test_admins_find_channels_in_the_navigation(client: Client, admin: Member) -> None:
-    assert 'href="/settings/channels/"' in signed_in(client, admin).get("/team/").text
+def test_admins_find_channels_in_the_settings_navigation(client: Client, admin: Member) -> None:
+    assert 'href="/settings/channels/"' in signed_in(client, admin).get("/settings/", follow=True).text
 
 
 def test_another_workspaces_channel_is_not_found(client: Client, admin: Member) -> None:
