@@ -23,8 +23,8 @@ from frontdesk.conversations.models import Conversation, ConversationLabel, Mess
 from frontdesk.core.invitations import invite
 from frontdesk.core.models import ApiToken, AuditEntry, Member, Role, Workspace
 from frontdesk.core.tokens import issue_token
-from frontdesk.notifications.models import Notification, NotificationKind
 from frontdesk.inbox.models import SavedFilter
+from frontdesk.notifications.models import Notification, NotificationKind
 from frontdesk.pipeline.models import MAX_ATTEMPTS, InboundEvent
 from tests.factories import (
     make_channel,

@@ -240,7 +240,9 @@ def test_labels_are_added_by_name_and_removed(signed_in: Client, conversation: C
     assert '<datalist id="sidebar-label-options">' in form and 'value="VIP"' in form
     shown = post(signed_in, url, {"label": "VIP"})
     assert 'class="sidebar-chip label label-color-6b7280"' in shown and "VIP" in shown
-    assert "<svg" not in shown, "inline SVG on a page is a sign of injected markup (tests/channels/test_email_security.py)"
+    assert "<svg" not in shown, (
+        "inline SVG on a page is a sign of injected markup (tests/channels/test_email_security.py)"
+    )
     assert list(ConversationLabel.in_workspace(conversation.workspace).values_list("label__name", flat=True)) == ["VIP"]
     assert "There is no label named nope." in post(signed_in, url, {"label": "nope"})
     post(signed_in, f"{url}{vip.pk}/remove/", {})
