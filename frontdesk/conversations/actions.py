@@ -59,7 +59,12 @@ def _conversation_changed(conversation: Conversation, actor: Member | None, chan
     publish(
         "conversation.updated",
         conversation.workspace_id,
-        {"conversation": conversation_out(conversation).model_dump(mode="json"), "changes": changes},
+        {
+            "conversation": conversation_out(conversation).model_dump(mode="json"),
+            "changes": changes,
+            # Who made the change (a member id; None for the customer or an automation).
+            "actor_id": actor.pk if actor is not None else None,
+        },
     )
 
 

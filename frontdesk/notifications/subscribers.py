@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from frontdesk.conversations.models import Conversation, Message
-from frontdesk.core.models import AuditEntry, Member
+from frontdesk.core.models import Member
 from frontdesk.notifications.actions import notify
 from frontdesk.notifications.models import NotificationKind
 from frontdesk.pipeline.events import Event, subscriber
@@ -29,23 +29,11 @@ def _assigned(event: Event) -> None:
     conversation = Conversation.in_workspace(event.workspace_id).filter(pk=conversation_id).first()
     if assignee is None or conversation is None:
         return
-    actor = _assigned_by(event.workspace_id, conversation_id, change)
-    if actor is not None and actor.pk == assignee.pk:
+    actor_id = event.payload.get("actor_id")
+    if actor_id == assignee.pk:
         return  # members who take a conversation themselves know it
+    actor = _active_member(event.workspace_id, actor_id)
     notify(assignee, NotificationKind.ASSIGNED, conversation, actor=actor)
-
-
-def _assigned_by(workspace_id: int, conversation_id: int, change: list[Any]) -> Member | None:
-    """Who made this assignment, from the audit entry written with it (None for automations)."""
-    entries = AuditEntry.in_workspace(workspace_id).filter(
-        action="conversation.updated", object_type="conversations.conversation", object_id=str(conversation_id)
-    )
-    for entry in entries.order_by("-created_at", "-id")[:5]:
-        if entry.changes.get("assignee_id") == change:
-            if entry.actor_id is None:
-                return None
-            return Member.in_workspace(workspace_id).filter(user_id=entry.actor_id).select_related("user").first()
-    return None
 
 
 def _mentioned(event: Event) -> None:
