@@ -29,6 +29,10 @@ TYPING_INTERVAL = 2.0
 QUERY_LIMIT = 200
 
 
+# Events handed to the socket as they are: "payload" (or "text", the payload already as JSON).
+PUSHED = {"workspace.event", "member.event"}
+
+
 def workspace_group(workspace_id: int) -> str:
     return f"workspace.{workspace_id}"
 
@@ -91,11 +95,13 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         else:
             await self._query(content.get("conversation_ids"))
 
-    async def workspace_event(self, event: dict[str, Any]) -> None:
-        await self.send_json(event["payload"])
-
-    async def member_event(self, event: dict[str, Any]) -> None:
-        await self.send_json(event["payload"])
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes stale database connections on one shared thread before every handler; pushing an
+        # event touches no database, and with hundreds of agents that hop alone outgrew a core (bench/ui.py).
+        if message["type"] in PUSHED:
+            await self.send(text_data=message.get("text") or json.dumps(message["payload"]))
+            return
+        await super().dispatch(message)
 
     async def _presence(self, conversation_id: Any, reported: Any) -> None:
         try:

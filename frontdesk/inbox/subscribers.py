@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -31,6 +32,8 @@ def send_to_workspaces(items: list[tuple[int, dict[str, Any]]]) -> None:
     async def send_all() -> None:
         for workspace_id, payload in items:
             # In order: an agent must see a message before the conversation update that follows it.
-            await layer.group_send(workspace_group(workspace_id), {"type": "workspace.event", "payload": payload})
+            # As JSON once here, not once per connected agent.
+            text = json.dumps(payload)
+            await layer.group_send(workspace_group(workspace_id), {"type": "workspace.event", "text": text})
 
     async_to_sync(send_all)()
