@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Coroutine
 from typing import Any
 
@@ -358,7 +359,8 @@ def test_customer_typing_reaches_the_agents_of_the_workspace_only(workspace: Wor
 
     event, leaked = run(scenario())
     conversation = Conversation.in_workspace(workspace).get()
-    assert event["payload"] == {"type": "widget.typing", "conversation_id": conversation.pk, "typing": True}
+    # Workspace events travel as JSON text, serialised once for every agent (frontdesk.inbox.subscribers).
+    assert json.loads(event["text"]) == {"type": "widget.typing", "conversation_id": conversation.pk, "typing": True}
     assert leaked is False
 
 
