@@ -103,20 +103,11 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
     identities = (
         Identity.in_workspace(member.workspace_id).filter(contact=conversation.contact).select_related("channel")
     )
-    past = (
-        Conversation.in_workspace(member.workspace_id)
-        .filter(contact=conversation.contact)
-        .exclude(pk=conversation.pk)
-        .select_related("channel")
-        .order_by("-last_activity_at")[:10]
-    )
     return render(
         request,
         "inbox/conversation_detail.html",
         {
             "timeline": _timeline(member, conversation),
-            "identities": identities,
-            "past_conversations": past,
             "earlier_count": _earlier(member, conversation).count(),
             **_header_context(member, conversation),
             **_composer_context(member, conversation, identities),
