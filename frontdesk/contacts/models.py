@@ -17,10 +17,23 @@ class Contact(TenantModel):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     language = models.CharField(_("language"), max_length=16, blank=True)
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    # The business's own id for this customer (from the widget or the API): a verified identifier.
+    customer_id = models.CharField(_("customer id"), max_length=100, blank=True)
+    # Set when this contact was merged into another; it is then hidden everywhere and kept only to unmerge.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="absorbed_contacts"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "customer_id"],
+                condition=~models.Q(customer_id=""),
+                name="contact_unique_customer_id",
+            ),
+        ]
         indexes = [
             models.Index(fields=["workspace", "email"], name="contact_ws_email"),
             models.Index(fields=["workspace", "phone"], name="contact_ws_phone"),
@@ -105,3 +118,116 @@ class ContactNote(TenantModel):
 
     def __str__(self) -> str:
         return f"Note {self.pk} on contact {self.contact_id}"
+
+
+class ContactMerge(TenantModel):
+    """One merge of two contacts, with what moved, so it can be audited and undone."""
+
+    kept = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="merges_kept")
+    absorbed = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="merges_absorbed")
+    merged_by = models.ForeignKey("core.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Ids of the rows that moved, per kind, and the kept contact's fields and attributes before the merge.
+    moved = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey("core.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "kept", "-created_at"], name="contactmerge_ws_kept"),
+            models.Index(fields=["workspace", "absorbed"], name="contactmerge_ws_absorbed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Contact {self.absorbed_id} merged into {self.kept_id}"
+
+
+class AttributeType(models.TextChoices):
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    BOOLEAN = "boolean", _("Yes or no")
+    DATE = "date", _("Date")
+    CHOICE = "choice", _("Choice")
+    URL = "url", _("Link")
+
+
+class AttributeDefinition(TenantModel):
+    """A custom contact attribute the workspace defined, with its type ("membership tier": a choice of gold, silver)."""
+
+    key = models.SlugField(_("key"), max_length=40)
+    label = models.CharField(_("label"), max_length=80)
+    type = models.CharField(_("type"), max_length=8, choices=AttributeType.choices, default=AttributeType.TEXT)
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "key"], name="attributedefinition_unique_key"),
+            models.CheckConstraint(
+                condition=models.Q(type__in=[kind.value for kind in AttributeType]),
+                name="attributedefinition_type_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class FeedbackKind(models.TextChoices):
+    COMPLIMENT = "compliment", _("Compliment")
+    COMPLAINT = "complaint", _("Complaint")
+
+
+class ContactFeedback(TenantModel):
+    """A compliment or a complaint the customer made, and where."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="feedback")
+    kind = models.CharField(_("kind"), max_length=10, choices=FeedbackKind.choices)
+    text = models.CharField(_("text"), max_length=500)
+    source_conversation = models.ForeignKey(
+        "conversations.Conversation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey("core.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = _("feedback")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=[kind.value for kind in FeedbackKind]),
+                name="contactfeedback_kind_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "contact", "-created_at"], name="contactfeedback_ws_contact"),
+            models.Index(fields=["workspace", "kind", "created_at"], name="contactfeedback_ws_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.text}"
+
+
+class ContextObject(TenantModel):
+    """Something of the business's attached to a contact through the API: an order, a booking, a ticket."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="context_objects")
+    kind = models.SlugField(_("kind"), max_length=32)
+    external_id = models.CharField(_("id"), max_length=100)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=50, blank=True)
+    url = models.URLField(_("link"), max_length=500, blank=True)
+    # The business's own fields ("flight": "CX123", "date": "2026-12-01"), which segments can filter on.
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "kind", "external_id"], name="contextobject_unique_id"),
+        ]
+        indexes = [models.Index(fields=["workspace", "contact", "-updated_at"], name="contextobject_ws_contact")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.external_id}"

@@ -5,6 +5,7 @@ because shingles are taken from the normalised text.
 """
 
 import functools
+import hashlib
 import re
 from collections.abc import Hashable, Iterable
 
@@ -142,3 +143,21 @@ class DuplicateIndex[K: Hashable]:
         """Forget `key`; nothing happens if it is not stored."""
         if key in self._lsh:
             self._lsh.remove(key)
+
+
+LSH_BANDS = 32
+LSH_ROWS = NUM_PERM // LSH_BANDS
+
+
+def band_keys(minhash: MinHash) -> list[int]:
+    """The signature's LSH band keys, for an index kept in the database: one signed 64-bit integer per band
+    (32 bands of 4 values, so texts about 0.4 similar or more very probably share a key). Two signatures that
+    share any key are candidates, to be checked with `similarity`. None for an empty signature."""
+    if is_empty(minhash):
+        return []
+    values = np.asarray(minhash.hashvalues, dtype="<u4").reshape(LSH_BANDS, LSH_ROWS)
+    keys = []
+    for band, rows in enumerate(values):
+        digest = hashlib.blake2b(rows.tobytes(), digest_size=8, person=band.to_bytes(2, "little") + b"fdlsh").digest()
+        keys.append(int.from_bytes(digest, "little", signed=True))
+    return keys
