@@ -161,3 +161,13 @@ def band_keys(minhash: MinHash) -> list[int]:
         digest = hashlib.blake2b(rows.tobytes(), digest_size=8, person=band.to_bytes(2, "little") + b"fdlsh").digest()
         keys.append(int.from_bytes(digest, "little", signed=True))
     return keys
+
+
+# Starting points, to be settled on the generated evaluation set (bench/understanding.py).
+DUPLICATE_THRESHOLD = 0.5
+GROUP_THRESHOLD = 0.4
+
+
+def is_duplicate(a: str | MinHash, b: str | MinHash) -> bool:
+    """True when two texts are probably the same problem in other words (or the other Chinese script)."""
+    return similarity(a, b) >= DUPLICATE_THRESHOLD
