@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "frontdesk.callbacks",
     "frontdesk.notifications",
     "frontdesk.canned",
+    "frontdesk.incidents",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("inbox/", include("frontdesk.inbox.urls")),
     path("inbox/callbacks/", include("frontdesk.callbacks.urls")),
+    path("inbox/incidents/", include("frontdesk.incidents.urls")),
     path("", include("frontdesk.core.urls")),
     path("", include("frontdesk.canned.urls")),
     path("settings/inbound-events/", include("frontdesk.pipeline.urls")),

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from frontdesk.channels.api.setup import create_api_channel
+from frontdesk.channels.models import Channel
+from frontdesk.conversations.models import Conversation
+from frontdesk.core.models import Workspace
+from frontdesk.pipeline.events import Event, _subscribers
+from tests.channels.webhooks import deliver, message_event
+
+# One flight cancelled, as customers write about it: reworded, in Traditional Chinese (Hong Kong and Taiwan),
+# Simplified Chinese and English.
+CANCELLED_ZH = [
+    "你好，我明天飛香港的CX880航班被取消了，請問可以退款或者改簽嗎？",  # Taiwan
+    "你好，我明天飛香港嘅CX880航班被取消咗，請問可以退款或者改簽嗎？",  # Hong Kong, Cantonese particles
+    "你好，我明天飞香港的CX880航班被取消了，请问可以退款或者改签吗？",  # Simplified
+    "我明天飛香港的CX880航班被取消了，可以退款或者改簽嗎？謝謝",
+    "我明天飛往香港的CX880航班被取消了，請問怎樣退款或者改簽？",
+]
+CANCELLED_EN = [
+    "Hi, my flight CX880 to Hong Kong tomorrow was cancelled. Can I get a refund or rebook?",
+    "Flight CX880 to Hong Kong tomorrow cancelled - how do I rebook or get a refund?",
+    "CX880 to Hong Kong was cancelled tomorrow, I want a refund or to rebook please",
+]
+# Shares the flight, the city and the day, but it is another problem.
+BAGGAGE_ZH = "你好，我明天飛香港的CX880航班，請問可以加購行李額度嗎？"
+BAGGAGE_EN = "Hi, my flight CX880 to Hong Kong tomorrow - can I add extra baggage to my booking?"
+
+
+@pytest.fixture
+def channel(workspace: Workspace) -> Channel:
+    return create_api_channel(workspace, "Shop backend")
+
+
+@pytest.fixture
+def events() -> Iterator[list[Event]]:
+    received: list[Event] = []
+    _subscribers["tests.incidents"] = received.extend
+    yield received
+    del _subscribers["tests.incidents"]
+
+
+@pytest.fixture
+def customer_writes(
+    client: Client, channel: Channel, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> Callable[..., Conversation]:
+    """A customer's message arrives through the channel's webhook and the worker; their conversation."""
+
+    def write(contact_id: str, text: str, on: Channel | None = None) -> Conversation:
+        target = on or channel
+        with django_capture_on_commit_callbacks(execute=True):
+            deliver(client, target, [message_event(contact_id=contact_id, text=text)])
+        return (
+            Conversation.in_workspace(target.workspace_id)
+            .filter(channel=target, contact__identities__external_id=contact_id)
+            .get()
+        )
+
+    return write

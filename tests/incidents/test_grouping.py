@@ -1,0 +1,80 @@
+"""Live grouping through the real ingest path: webhook, worker, the subscriber's check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from frontdesk.conversations.models import Conversation
+from frontdesk.incidents.models import CaseSignature, Incident, IncidentConversation, SignatureBand
+from frontdesk.pipeline.events import Event
+from frontdesk.text.similarity import band_keys, from_bytes
+from tests.incidents.conftest import BAGGAGE_EN, BAGGAGE_ZH, CANCELLED_EN, CANCELLED_ZH
+
+
+def incident_of(conversation: Conversation) -> int | None:
+    return (
+        IncidentConversation.in_workspace(conversation.workspace_id)
+        .filter(conversation=conversation, removed_at__isnull=True)
+        .values_list("incident_id", flat=True)
+        .first()
+    )
+
+
+@pytest.mark.django_db
+def test_the_same_cancellation_in_both_chinese_scripts_groups_into_one_incident(
+    customer_writes: Callable[..., Conversation], events: list[Event]
+) -> None:
+    conversations = [customer_writes(f"zh-{n}", text) for n, text in enumerate(CANCELLED_ZH)]
+    [incident] = Incident.in_workspace(conversations[0].workspace_id)
+    assert {incident_of(c) for c in conversations} == {incident.pk}
+    assert incident.created_by is None and incident.status == "open"
+    assert incident.title.startswith("你好，我明天飛香港的CX880航班被取消了")
+    assert [e.type for e in events].count("incident.created") == 1
+    assert [e.type for e in events].count("incident.updated") == len(CANCELLED_ZH) - 2
+
+
+@pytest.mark.django_db
+def test_english_rewordings_group_together(customer_writes: Callable[..., Conversation]) -> None:
+    conversations = [customer_writes(f"en-{n}", text) for n, text in enumerate(CANCELLED_EN)]
+    assert len({incident_of(c) for c in conversations}) == 1
+    assert incident_of(conversations[0]) is not None
+
+
+@pytest.mark.django_db
+def test_another_problem_with_the_same_words_stays_out(customer_writes: Callable[..., Conversation]) -> None:
+    cancelled = [customer_writes(f"zh-{n}", text) for n, text in enumerate(CANCELLED_ZH[:2])]
+    cancelled += [customer_writes(f"en-{n}", text) for n, text in enumerate(CANCELLED_EN[:2])]
+    baggage = [customer_writes("bag-zh", BAGGAGE_ZH), customer_writes("bag-en", BAGGAGE_EN)]
+    assert all(incident_of(c) is not None for c in cancelled)
+    assert [incident_of(c) for c in baggage] == [None, None]
+
+
+@pytest.mark.django_db
+def test_one_customer_writing_twice_is_not_an_incident(customer_writes: Callable[..., Conversation]) -> None:
+    conversation = customer_writes("zh-1", CANCELLED_ZH[0])
+    customer_writes("zh-1", CANCELLED_ZH[1])
+    assert incident_of(conversation) is None
+    assert not Incident.in_workspace(conversation.workspace_id).exists()
+
+
+@pytest.mark.django_db
+def test_signature_keeps_the_first_messages_and_its_band_keys(customer_writes: Callable[..., Conversation]) -> None:
+    conversation = customer_writes("zh-1", "你好")
+    customer_writes("zh-1", CANCELLED_ZH[0])
+    for text in ("好的", "謝謝", "還在嗎？"):
+        customer_writes("zh-1", text)
+    signature = CaseSignature.in_workspace(conversation.workspace_id).get(conversation=conversation)
+    assert signature.text == "你好\n" + CANCELLED_ZH[0] + "\n好的"
+    assert signature.message_count == 3
+    keys = sorted(
+        SignatureBand.in_workspace(conversation.workspace_id).filter(signature=signature).values_list("key", flat=True)
+    )
+    assert keys == sorted(band_keys(from_bytes(bytes(signature.minhash))))
+
+
+@pytest.mark.django_db
+def test_text_without_words_stores_no_signature(customer_writes: Callable[..., Conversation]) -> None:
+    conversation = customer_writes("emoji", "👍👍 !!")
+    assert not CaseSignature.in_workspace(conversation.workspace_id).exists()
