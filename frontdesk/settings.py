@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "frontdesk.widget",
     "frontdesk.callbacks",
     "frontdesk.notifications",
+    "frontdesk.segments",
     "frontdesk.canned",
     "frontdesk.incidents",
 ]
