@@ -231,3 +231,28 @@ class ContextObject(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.external_id}"
+
+
+class DismissedMatch(TenantModel):
+    """An agent's word that two contacts suggested as one person are not: the pair is not suggested again.
+
+    The pair is stored lower id first, so (a, b) and (b, a) are one row.
+    """
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    dismissed_by = models.ForeignKey("core.Member", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "other"], name="dismissedmatch_unique_pair"),
+            models.CheckConstraint(condition=models.Q(contact__lt=models.F("other")), name="dismissedmatch_ordered"),
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "contact"], name="dismissedmatch_ws_contact"),
+            models.Index(fields=["workspace", "other"], name="dismissedmatch_ws_other"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Contacts {self.contact_id} and {self.other_id} are not one person"

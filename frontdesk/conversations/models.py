@@ -67,6 +67,10 @@ class Conversation(TenantModel):
     waiting_since = models.DateTimeField(null=True, blank=True)
     snoozed_until = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # Set when this case was joined into another (the same problem on another channel); it is then resolved.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="joined_conversations"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -4,11 +4,12 @@ from frontdesk.core.models.scheduling import ScheduledRun
 from frontdesk.core.models.tenancy import TenantModel, TenantQuerySet
 from frontdesk.core.models.tokens import ApiToken
 from frontdesk.core.models.users import User
-from frontdesk.core.models.workspaces import Member, Role, Team, TeamMembership, Workspace
+from frontdesk.core.models.workspaces import CrossChannelCases, Member, Role, Team, TeamMembership, Workspace
 
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "CrossChannelCases",
     "Invitation",
     "Member",
     "Role",

@@ -8,6 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from frontdesk.core.models.tenancy import TenantModel
 
 
+class CrossChannelCases(models.TextChoices):
+    """What a customer's message on a second channel does while they have an open case on another."""
+
+    JOIN = "join", _("Join the open case")
+    OFFER = "offer", _("Open a new case and offer to join it")
+    SEPARATE = "separate", _("Keep one case per channel")
+
+
 class Workspace(models.Model):
     """A tenant: one business. Every other row belongs to exactly one workspace."""
 
@@ -18,6 +26,12 @@ class Workspace(models.Model):
     reopen_window_days = models.PositiveIntegerField(_("reopen resolved conversations within (days)"), default=7)
     # A waiting customer counts as "SLA at risk" once three quarters of this has passed.
     first_response_target_minutes = models.PositiveIntegerField(_("first response target (minutes)"), default=60)
+    cross_channel_cases = models.CharField(
+        _("a message on another channel"),
+        max_length=8,
+        choices=CrossChannelCases.choices,
+        default=CrossChannelCases.JOIN,
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
