@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from frontdesk.api.serializers import contact_out
 from frontdesk.callbacks.actions import InvalidPhoneNumber, normalise_phone
+from frontdesk.contacts.attributes import coerce_attributes, coerce_value, definition_for
 from frontdesk.contacts.models import Contact, ContactNote, ContactPreference, PreferenceKind
 from frontdesk.conversations.models import Conversation
 from frontdesk.core.audit import record
@@ -59,7 +60,12 @@ def _check_attributes(attributes: dict[str, Any]) -> None:
 
 def create_contact(actor: Member, *, attributes: dict[str, Any] | None = None, **fields: Any) -> Contact:
     cleaned = _clean(fields)
-    _check_attributes(attributes or {})
+    attributes = {
+        key: value
+        for key, value in coerce_attributes(actor.workspace_id, attributes or {}).items()
+        if value is not None
+    }
+    _check_attributes(attributes)
     if not any(cleaned.get(key) for key in ("name", "email", "phone")):
         raise ValidationError(_("A contact needs a name, an email or a phone number."))
     with transaction.atomic():
@@ -72,8 +78,13 @@ def create_contact(actor: Member, *, attributes: dict[str, Any] | None = None, *
 def update_contact(
     contact: Contact, actor: Member, *, attributes: dict[str, Any] | None = None, **fields: Any
 ) -> Contact:
-    """Change the given fields; ``attributes`` are merged, a None value removes one."""
+    """Change the given fields; ``attributes`` are merged, a None value removes one.
+
+    The workspace's defined attributes are checked and coerced to their types (contacts.attributes).
+    """
     cleaned = _clean(fields)
+    if attributes:
+        attributes = coerce_attributes(contact.workspace_id, attributes)
     with transaction.atomic():
         contact = Contact.in_workspace(contact.workspace_id).select_for_update().get(pk=contact.pk)
         changes = {
@@ -113,6 +124,12 @@ def _clean_attribute(key: str, value: str) -> tuple[str, str]:
 def set_attribute(contact: Contact, actor: Member, key: str, value: str, *, previous_key: str = "") -> Contact:
     """Give the contact the attribute ``key`` = ``value``; with ``previous_key``, that attribute is renamed."""
     key, value = _clean_attribute(key, value)
+    definition = definition_for(contact.workspace_id, key)
+    if definition is not None:
+        try:
+            coerce_value(definition, value)
+        except ValidationError as error:
+            raise ValidationError({"value": error.messages}) from None
     current = Contact.in_workspace(contact.workspace_id).values_list("attributes", flat=True).get(pk=contact.pk)
     if key in current and key != previous_key:
         raise ValidationError({"key": _("This contact already has an attribute named %(key)s.") % {"key": key}})

@@ -30,6 +30,7 @@ from frontdesk.conversations.access import get_conversation_for_member, get_labe
 from frontdesk.conversations.models import Conversation, Label
 from frontdesk.core.decorators import member_required
 from frontdesk.core.models import Member
+from frontdesk.inbox.profile_sections import profile_context
 
 SECTIONS = ("profile", "labels", "attributes", "preferences", "notes")
 PAST_CONVERSATIONS = 10
@@ -116,6 +117,7 @@ def sidebar_context(
             (PreferenceKind.LIKE.value, _("Likes"), likes),
             (PreferenceKind.DISLIKE.value, _("Dislikes"), dislikes),
         ],
+        **profile_context(member, conversation, contact),
         "errors": {},
         "values": {},
         **extra,

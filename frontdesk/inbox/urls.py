@@ -1,6 +1,6 @@
 from django.urls import path
 
-from frontdesk.inbox import email_views, search_views, sidebar_views, views
+from frontdesk.inbox import email_views, profile_views, search_views, sidebar_views, views
 from frontdesk.inbox.list_views import (
     bulk_action,
     conversation_list,
@@ -44,6 +44,9 @@ urlpatterns = [
         sidebar_views.preference_remove,
         name="sidebar-preference-remove",
     ),
+    path(f"{SIDEBAR}feedback/", profile_views.feedback, name="sidebar-feedback"),
+    path(f"{SIDEBAR}feedback/<int:feedback_id>/remove/", profile_views.feedback_remove, name="sidebar-feedback-remove"),
+    path(f"{SIDEBAR}context/", profile_views.context, name="sidebar-context"),
     path(f"{SIDEBAR}notes/", sidebar_views.notes, name="sidebar-notes"),
     path(f"{SIDEBAR}notes/<int:note_id>/delete/", sidebar_views.note_delete, name="sidebar-note-delete"),
 ]

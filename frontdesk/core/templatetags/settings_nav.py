@@ -16,6 +16,7 @@ SECTIONS = [
     ("core:settings-members", _("Members"), "core.manage_members"),
     ("core:settings-teams", _("Teams"), "core.manage_teams"),
     ("labels:list", _("Labels"), "conversations.manage_labels"),
+    ("attributes:list", _("Contact attributes"), "contacts.manage_attributedefinition"),
     ("canned:list", _("Canned responses"), "canned.view_cannedresponse"),
     ("channels:list", _("Channels"), "frontdesk_channels.manage_channel"),
     ("core:api-tokens", _("API tokens"), "core.view_workspace"),

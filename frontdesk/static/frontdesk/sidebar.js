@@ -17,7 +17,10 @@
   }
 
   function concerns(panel, event) {
-    if (event.type.indexOf("contact.") === 0) return String(contactOf(event)) === panel.dataset.contactId;
+    // Business context (context.updated, context.removed) is a contact's too.
+    if (event.type.indexOf("contact.") === 0 || event.type.indexOf("context.") === 0) {
+      return String(contactOf(event)) === panel.dataset.contactId;
+    }
     return String(conversationOf(event)) === panel.dataset.conversationId;
   }
 
