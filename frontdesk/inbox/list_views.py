@@ -34,6 +34,7 @@ from frontdesk.inbox.filters import (
 )
 from frontdesk.inbox.models import SavedFilter
 from frontdesk.inbox.reads import annotate_unread
+from frontdesk.incidents.grouping import annotate_incidents
 
 BULK_LIMIT = 200
 
@@ -63,6 +64,7 @@ def _rows(viewer: Viewer, inbox_filter: InboxFilter, number: int) -> tuple[list[
     start = (number - 1) * PAGE_SIZE
     rows = list(conversations[start : start + PAGE_SIZE + 1])
     annotate_unread(rows[:PAGE_SIZE], viewer.member)
+    annotate_incidents(rows[:PAGE_SIZE], workspace_id)
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
 

@@ -345,3 +345,19 @@ def conversation_resolved(conversation: Conversation) -> None:
             incident = Incident.in_workspace(conversation.workspace_id).get(pk=membership.incident_id)
             record(conversation.workspace_id, "incident.resolved", incident, changes={"automatic": True})
             publish("incident.updated", conversation.workspace_id, {"incident": incident_summary(incident)})
+
+
+def annotate_incidents(conversations: list[Conversation], workspace_id: int) -> None:
+    """Set ``incident`` (id and title, or None) on each conversation, with one query for all of them."""
+    found = (
+        {
+            conversation_id: {"id": incident_id, "title": title}
+            for conversation_id, incident_id, title in IncidentConversation.in_workspace(workspace_id)
+            .filter(conversation_id__in=[c.pk for c in conversations], removed_at__isnull=True)
+            .values_list("conversation_id", "incident_id", "incident__title")
+        }
+        if conversations
+        else {}
+    )
+    for conversation in conversations:
+        conversation.incident = found.get(conversation.pk)  # type: ignore[attr-defined]

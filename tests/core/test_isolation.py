@@ -24,6 +24,7 @@ from frontdesk.core.invitations import invite
 from frontdesk.core.models import ApiToken, AuditEntry, Member, Role, Workspace
 from frontdesk.core.tokens import issue_token
 from frontdesk.inbox.models import SavedFilter
+from frontdesk.incidents.models import DuplicateCandidate, Incident, IncidentConversation
 from frontdesk.notifications.models import Notification, NotificationKind
 from frontdesk.pipeline.models import MAX_ATTEMPTS, InboundEvent
 from tests.factories import (
@@ -113,6 +114,12 @@ def build_tenant(name: str, marker: str) -> Tenant:
         workspace=workspace, member=member, kind=NotificationKind.ASSIGNED, conversation=conversation, actor=other
     )
     invitation, _link_token = invite(member, f"invitee-{marker.lower()}@example.com", Role.AGENT, [team])
+    incident = Incident.all_workspaces.create(workspace=workspace, title=f"Incident {marker}")
+    IncidentConversation.all_workspaces.create(workspace=workspace, incident=incident, conversation=conversation)
+    twin = make_conversation(workspace, channel=channel, last_message_preview=f"Twin {marker}")
+    duplicate = DuplicateCandidate.all_workspaces.create(
+        workspace=workspace, conversation=conversation, other=twin, score=0.9
+    )
     return Tenant(
         workspace=workspace,
         member=member,
@@ -137,6 +144,8 @@ def build_tenant(name: str, marker: str) -> Tenant:
             "canned_id": canned.pk,
             "invitation_id": invitation.pk,
             "notification_id": notification.pk,
+            "incident_id": incident.pk,
+            "duplicate_id": duplicate.pk,
         },
     )
 
