@@ -18,12 +18,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from frontdesk.api.serializers import conversation_out, message_out
 from frontdesk.channels.base import PayloadInvalid, adapter_for
 from frontdesk.channels.models import Channel
 from frontdesk.contacts.models import Contact, Identity
+from frontdesk.contacts.resolution import matching_contacts, new_contact
 from frontdesk.conversations.models import (
     Conversation,
     ConversationStatus,
@@ -32,6 +34,7 @@ from frontdesk.conversations.models import (
     MessageKind,
 )
 from frontdesk.core.html import sanitize_html
+from frontdesk.core.models import CrossChannelCases
 from frontdesk.pipeline.events import publish
 from frontdesk.pipeline.models import InboundEvent
 from frontdesk.pipeline.outbound import apply_delivery_status
@@ -51,6 +54,11 @@ class ContactRef:
     name: str = ""
     email: str = ""
     phone: str = ""
+    # Which of ``phone`` and ``email`` the channel itself vouches for (the sender's address is that number or
+    # mailbox): a new identity joins the one existing contact with a verified identifier, never by name.
+    verified: frozenset[str] = frozenset()
+    # The business's own id for this customer, when the business vouched for it (a signed widget identity).
+    customer_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -275,16 +283,21 @@ def note_activity(conversation: Conversation, changes: dict[str, Any], inbound: 
 
 
 def _identity(channel: Channel, ref: ContactRef) -> Identity:
-    """The sender's identity on ``channel``, locked; created with a new contact the first time."""
+    """The sender's identity on ``channel``, locked; created the first time.
+
+    A new identity joins the one existing contact that shares an identifier the
+    channel verified (``contacts.resolution``), or else a new contact.
+    """
     identities = Identity.in_workspace(channel.workspace_id).select_for_update(of=("self",)).select_related("contact")
     identity = identities.filter(channel=channel, external_id=ref.external_id).first()
     if identity is not None:
         return identity
     try:
         with transaction.atomic():
-            contact = Contact.all_workspaces.create(
-                workspace_id=channel.workspace_id, name=ref.name, email=ref.email, phone=ref.phone
-            )
+            contact = matching_contacts(channel.workspace_id, [ref]).get(ref.external_id)
+            if contact is None:
+                contact = new_contact(channel.workspace_id, ref)
+                contact.save(force_insert=True)
             identity = Identity.all_workspaces.create(
                 workspace_id=channel.workspace_id,
                 contact=contact,
@@ -299,14 +312,37 @@ def _identity(channel: Channel, ref: ContactRef) -> Identity:
         return identities.get(channel=channel, external_id=ref.external_id)
 
 
+def joins_other_channels(channel: Channel) -> bool:
+    """Whether a message on ``channel`` joins its contact's open case on another channel (the workspace's choice)."""
+    return bool(channel.workspace.cross_channel_cases == CrossChannelCases.JOIN)
+
+
+def open_case_elsewhere(
+    conversations: QuerySet[Conversation], channel: Channel, contact_id: int
+) -> Conversation | None:
+    """The contact's most recently active open case on another channel, which a new message joins under "join"."""
+    return (
+        conversations.filter(contact_id=contact_id, status__in=ACTIVE_STATUSES)
+        .exclude(channel=channel)
+        .order_by("-last_activity_at")
+        .first()
+    )
+
+
 def _thread(channel: Channel, contact: Contact, now: datetime) -> tuple[Conversation, bool, dict[str, Any]]:
-    """The conversation a new message of ``contact`` on ``channel`` belongs to: open, reopened or new."""
+    """The conversation a new message of ``contact`` on ``channel`` belongs to.
+
+    Its open case on this channel; else, when the workspace joins channels,
+    its open case on another; else one resolved here recently, reopened; else a new one.
+    """
     conversations = Conversation.in_workspace(channel.workspace_id).select_for_update()
     active = (
         conversations.filter(contact=contact, channel=channel, status__in=ACTIVE_STATUSES)
         .order_by("-last_activity_at")
         .first()
     )
+    if active is None and joins_other_channels(channel):
+        active = open_case_elsewhere(conversations, channel, contact.pk)
     if active is not None:
         return active, False, {}
     window = timedelta(days=channel.workspace.reopen_window_days)
@@ -380,6 +416,10 @@ def _hinted_thread(
         key = hint.subject_key
         active = conversations.filter(contact=contact, status__in=ACTIVE_STATUSES).order_by("-last_activity_at")
         found = next((conversation for conversation in active if subject_key(conversation.subject) == key), None)
+    if found is None and joins_other_channels(channel):
+        found = open_case_elsewhere(
+            Conversation.in_workspace(channel.workspace_id).select_for_update(), channel, contact.pk
+        )
     if found is not None:
         if found.status == ConversationStatus.RESOLVED:
             found.status = ConversationStatus.OPEN

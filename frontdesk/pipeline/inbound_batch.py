@@ -29,6 +29,7 @@ from frontdesk.api.serializers import conversation_out, message_out
 from frontdesk.channels.base import PayloadInvalid, adapter_for
 from frontdesk.channels.models import Channel
 from frontdesk.contacts.models import Contact, Identity
+from frontdesk.contacts.resolution import first_identifier, matching_contacts, new_contact
 from frontdesk.conversations.models import (
     Conversation,
     ConversationLabel,
@@ -43,6 +44,7 @@ from frontdesk.pipeline.inbound import (
     ThreadHint,
     ThreadReference,
     apply_status,
+    joins_other_channels,
     new_message,
     note_activity,
     referenced_conversation,
@@ -125,7 +127,13 @@ def _ingest(channel: Channel, inbound: list[tuple[int, InboundMessage]]) -> list
 
 
 def _identities(channel: Channel, items: list[InboundMessage]) -> dict[str, Identity]:
-    """The senders' identities on ``channel`` by external id, locked; created with new contacts where missing."""
+    """The senders' identities on ``channel`` by external id, locked; created where missing.
+
+    As ``inbound._identity``: a new identity joins the one existing contact
+    sharing a verified identifier, else a new contact; two new senders of the
+    batch with one verified identifier get one new contact, as they would one
+    after the other.
+    """
     refs = {item.contact.external_id: item.contact for item in items}
     found = {
         identity.external_id: identity
@@ -136,12 +144,22 @@ def _identities(channel: Channel, items: list[InboundMessage]) -> dict[str, Iden
     }
     missing = [ref for external_id, ref in refs.items() if external_id not in found]
     if missing:
-        contacts = Contact.all_workspaces.bulk_create(
-            [
-                Contact(workspace_id=channel.workspace_id, name=ref.name, email=ref.email, phone=ref.phone)
-                for ref in missing
-            ]
-        )
+        matched = matching_contacts(channel.workspace_id, missing)
+        fresh: list[Contact] = []
+        by_identifier: dict[tuple[str, str], Contact] = {}
+        contacts: list[Contact] = []
+        for ref in missing:
+            contact = matched.get(ref.external_id)
+            shared = first_identifier(ref)
+            if contact is None and shared is not None:
+                contact = by_identifier.get(shared)
+            if contact is None:
+                contact = new_contact(channel.workspace_id, ref)
+                fresh.append(contact)
+                if shared is not None:
+                    by_identifier[shared] = contact
+            contacts.append(contact)
+        Contact.all_workspaces.bulk_create(fresh)
         # A concurrent batch creating the same identity makes this raise; the caller falls back to one by one.
         created = Identity.all_workspaces.bulk_create(
             [
@@ -172,7 +190,9 @@ def _threads(
     recently resolved one reopened, or a new one (one per contact). A hinted
     message (email) joins what its hint names (``ThreadHint``): the
     conversations it names are locked in the same query as the active ones,
-    and a message answering one earlier in the batch joins that one's.
+    and a message answering one earlier in the batch joins that one's. When
+    the workspace joins channels, a message that would open a new case joins
+    its contact's open case on another channel instead (as ``inbound._thread``).
     """
     conversations = Conversation.in_workspace(channel.workspace_id).select_for_update()
     contact_ids = {contact_id for _, contact_id in items}
@@ -181,12 +201,20 @@ def _threads(
         if item.thread is not None:
             referenced = referenced_conversation(item.thread, contact_id, references)
             named.update(value for value in (referenced, item.thread.conversation_id) if value is not None)
+    join_elsewhere = joins_other_channels(channel)
     wanted = Q(contact_id__in=contact_ids, status__in=ACTIVE_STATUSES)
+    if not join_elsewhere:
+        wanted &= Q(channel=channel)
     if named:
-        wanted |= Q(pk__in=named)
+        wanted |= Q(pk__in=named, channel=channel)
     active: dict[int, list[Conversation]] = defaultdict(list)
+    elsewhere: dict[int, Conversation] = {}  # by contact: its most recently active open case on another channel
     by_pk: dict[int, Conversation] = {}
-    for conversation in conversations.filter(wanted, channel=channel).order_by("contact_id", "-last_activity_at"):
+    for conversation in conversations.filter(wanted).order_by("contact_id", "-last_activity_at"):
+        if conversation.channel_id != channel.pk:
+            if conversation.status in ACTIVE_STATUSES:
+                elsewhere.setdefault(conversation.contact_id, conversation)
+            continue
         by_pk[conversation.pk] = conversation
         if conversation.status in ACTIVE_STATUSES:
             active[conversation.contact_id].append(conversation)
@@ -204,7 +232,7 @@ def _threads(
         return entry
 
     plain = {contact_id for item, contact_id in items if item.thread is None}
-    waiting = {contact_id for contact_id in plain if not active[contact_id]}
+    waiting = {contact_id for contact_id in plain if not active[contact_id] and contact_id not in elsewhere}
     recent: dict[int, Conversation] = {}
     if waiting:
         window = timedelta(days=channel.workspace.reopen_window_days)
@@ -224,10 +252,12 @@ def _threads(
         hint = item.thread
         found: Conversation | None
         if hint is None:
-            found = active[contact_id][0] if active[contact_id] else recent.get(contact_id)
+            found = active[contact_id][0] if active[contact_id] else elsewhere.get(contact_id, recent.get(contact_id))
             key: str | None = None
         else:
             found = _hinted(hint, contact_id, references, by_pk, active[contact_id], in_batch)
+            if found is None:
+                found = elsewhere.get(contact_id)
             key = hint.subject_key
         if found is None:
             found = opened.get((contact_id, key))

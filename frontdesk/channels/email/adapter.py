@@ -92,7 +92,12 @@ class EmailAdapter:
         items: list[InboundMessage | StatusUpdate] = [
             InboundMessage(
                 provider_message_id=(parsed.message_id if parsed.message_id.startswith("<") else event_id)[:255],
-                contact=ContactRef(external_id=sender, name=parsed.sender.name[:MAX_NAME], email=sender),
+                contact=ContactRef(
+                    external_id=sender,
+                    name=parsed.sender.name[:MAX_NAME],
+                    email=sender,
+                    verified=frozenset({"email"}),
+                ),
                 text=parsed.reply_text or parsed.text[:MAX_FULL_TEXT],
                 html=parsed.html,
                 attachments=attachments,

@@ -248,7 +248,11 @@ class SmsAdapter:
         return [
             InboundMessage(
                 provider_message_id=sid,
-                contact=ContactRef(external_id=sender, phone=sender if sender.startswith("+") else ""),
+                contact=ContactRef(
+                    external_id=sender,
+                    phone=sender if sender.startswith("+") else "",
+                    verified=frozenset({"phone"}),
+                ),
                 text=str(payload.get("Body") or ""),
                 attachments=attachments,
                 provider=provider,

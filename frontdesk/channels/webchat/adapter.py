@@ -27,6 +27,8 @@ from frontdesk.pipeline.inbound import AttachmentRef, ContactRef, InboundMessage
 
 # ``AttachmentRef.url`` of a file the visitor uploaded: the storage name follows (see ``media.py``).
 UPLOAD_REFERENCE = "widget-upload:"
+# The external id of a visitor the business vouched for; what follows is its own id for the customer.
+VERIFIED_VISITOR = "user:"
 
 
 @register(ChannelKind.WEBCHAT)
@@ -75,6 +77,10 @@ class WebchatAdapter:
                     external_id=visitor,
                     name=str(payload.get("name") or "") if verified else "",
                     email=str(payload.get("email") or "") if verified else "",
+                    # A signed-in customer's visitor is "user:<the business's id>" (see widget.visitors).
+                    customer_id=visitor.removeprefix(VERIFIED_VISITOR)
+                    if verified and visitor.startswith(VERIFIED_VISITOR)
+                    else "",
                 ),
                 text=str(payload.get("text") or ""),
                 attachments=attachments,

@@ -263,7 +263,12 @@ def _message(value: dict[str, Any]) -> InboundMessage | None:
         fields["reply_to"] = context["id"]
     return InboundMessage(
         provider_message_id=wamid,
-        contact=ContactRef(external_id=sender, name=name, phone="+" + sender if sender.isdigit() else ""),
+        contact=ContactRef(
+            external_id=sender,
+            name=name,
+            phone="+" + sender if sender.isdigit() else "",
+            verified=frozenset({"phone"}),
+        ),
         sent_at=_timestamp(message.get("timestamp")),
         provider=provider,
         **fields,
