@@ -39,6 +39,8 @@ KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 INTEGER = re.compile(r"^[+-]?\d+$")
 DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)$")
+# Quotes, angle brackets, spaces and control characters have no business in a link: refused, not escaped.
+UNSAFE_IN_URL = re.compile(r"[\s<>\"'`\x00-\x1f\x7f]")
 TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
 FALSE_WORDS = frozenset({"false", "no", "off", "0"})
 _http_url = URLValidator(schemes=["http", "https"])
@@ -110,6 +112,8 @@ def safe_url(value: Any) -> str:
     scheme = urlsplit(text).scheme.lower() if text else ""
     if scheme not in ("http", "https"):
         raise ValidationError(_("Enter a link that starts with https:// or http://."))
+    if UNSAFE_IN_URL.search(text):
+        raise ValidationError(_("A link cannot contain spaces, quotes or < >."))
     try:
         _http_url(text)
     except ValidationError:
