@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "frontdesk.segments",
     "frontdesk.canned",
     "frontdesk.incidents",
+    "frontdesk.search",
 ]
 
 MIDDLEWARE = [

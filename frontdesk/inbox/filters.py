@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from frontdesk.conversations.models import Conversation, ConversationStatus, Mention, Priority
 from frontdesk.core.models import Member, TeamMembership, Workspace
+from frontdesk.search.query import conversations_matching
 
 PAGE_SIZE = 50
 # Counts stop here and show as "999+": counting a million rows is not worth a user's wait.
@@ -143,11 +144,10 @@ class InboxFilter:
                 status=ConversationStatus.OPEN, waiting_since__lte=timezone.now() - risk_after
             )
         if self.q:
-            conversations = conversations.filter(
-                Q(contact__name__icontains=self.q)
-                | Q(subject__icontains=self.q)
-                | Q(last_message_preview__icontains=self.q)
-            )
+            # The search index's newest matches: by a message, a note, the subject or the contact.
+            found = conversations_matching(member, self.q)
+            conversation_ids, contact_ids = found if found is not None else ([], [])
+            conversations = conversations.filter(Q(pk__in=conversation_ids) | Q(contact_id__in=contact_ids))
         if self.sort == "waiting":
             return conversations.order_by(F("waiting_since").asc(nulls_last=True), "id")
         if self.sort == "priority":

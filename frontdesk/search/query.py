@@ -1,0 +1,330 @@
+"""Full-text search of a workspace as one member may see it: ranked, highlighted, paged, bounded in cost.
+
+A query goes through the same terms as the index (frontdesk.search.terms), so 機票 finds 机票, 軟體 finds
+软件 and "refunds" finds "refund"; the last word is also matched as a prefix, so "canc" finds "cancelled".
+Ranking (ts_rank_cd on PostgreSQL, bm25 on SQLite, newer first on a tie) looks at the newest
+``CANDIDATES`` matches at most, so a word in every other message costs the same as a rare one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import connection
+from django.utils.safestring import SafeString
+
+from frontdesk.contacts.models import Contact, ContactNote
+from frontdesk.conversations.models import Conversation, Message
+from frontdesk.core.models import Member
+from frontdesk.search.highlight import highlight, snippet
+from frontdesk.search.models import EntryKind
+from frontdesk.search.terms import characters, query_terms
+
+MAX_LIMIT = 50
+# How many of the newest matches are ranked; beyond them a more precise query is the answer.
+CANDIDATES = 1000
+MAX_QUERY_LENGTH = 200
+MAX_TERMS = 12
+
+# Which permission lets a member see each kind of entry.
+_PERMISSIONS = {
+    EntryKind.MESSAGE: "conversations.view_conversation",
+    EntryKind.NOTE: "conversations.view_conversation",
+    EntryKind.CONVERSATION: "conversations.view_conversation",
+    EntryKind.CONTACT: "contacts.view_contact",
+    EntryKind.CONTACT_NOTE: "contacts.view_contactnote",
+}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One thing found: what it is, where it leads, and a highlighted snippet of its original text."""
+
+    kind: str
+    object_id: int
+    rank: float
+    created_at: datetime
+    snippet: SafeString
+    conversation: Conversation | None = None
+    contact: Contact | None = None
+    message: Message | None = None
+    note: ContactNote | None = None
+    # For a contact: the field the query was found in (email, phone, address on a channel), highlighted.
+    detail: SafeString | None = None
+
+    @property
+    def conversation_id(self) -> int | None:
+        return self.conversation.pk if self.conversation is not None else None
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    query: str
+    terms: list[str]
+    hits: list[Hit] = field(default_factory=list)
+    offset: int = 0
+    has_more: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.hits)
+
+    @property
+    def next_offset(self) -> int | None:
+        return self.offset + len(self.hits) if self.has_more else None
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    kind: str
+    object_id: int
+    conversation_id: int | None
+    contact_id: int | None
+    created_at: datetime
+    rank: float
+
+
+def visible_kinds(member: Member, kinds: Iterable[str] | None = None) -> list[str]:
+    """The kinds of entry ``member`` may see, of ``kinds`` (default: all)."""
+    wanted = [EntryKind(kind) for kind in kinds] if kinds is not None else list(EntryKind)
+    return [kind.value for kind in wanted if member.user.has_perm(_PERMISSIONS[kind], member.workspace)]
+
+
+def search(
+    member: Member, query: str, *, kinds: Iterable[str] | None = None, limit: int = 20, offset: int = 0
+) -> SearchPage:
+    """The ``limit`` best matches of ``query`` from ``offset`` that ``member`` may see, best first.
+
+    ``kinds`` narrows to some of EntryKind's values (an unknown one raises ValueError). Contacts merged
+    into another are never found.
+    """
+    query = query.strip()[:MAX_QUERY_LENGTH]
+    terms = query_terms(query)[:MAX_TERMS]
+    limit = max(1, min(limit, MAX_LIMIT))
+    offset = max(0, min(offset, CANDIDATES))
+    allowed = visible_kinds(member, kinds)
+    if not terms or not allowed:
+        return SearchPage(query=query, terms=terms, offset=offset)
+    rows = _rows(member.workspace_id, query, terms, allowed, limit + 1, offset)
+    hits = _hits(member.workspace_id, rows[:limit], terms)
+    return SearchPage(query=query, terms=terms, hits=hits, offset=offset, has_more=len(rows) > limit)
+
+
+def branches(query: str, terms: Sequence[str]) -> list[tuple[list[str], bool]]:
+    """The alternatives a query matches, each (terms all present, last term also as a prefix).
+
+    Always the query's terms; for a query of Chinese only, also each of its characters (contact names are
+    indexed by character, so 大文 finds 陳大文); for a query of numbers only (+852 9123 4567), also the
+    digits run together (phones are indexed whole and by their endings).
+    """
+    found: list[tuple[list[str], bool]] = [(list(terms), True)]
+    chinese = all(not term.isascii() and not any(c.isdigit() for c in term) for term in terms)
+    if chinese and (singles := characters(query)):
+        found.append((singles, False))
+    if len(terms) > 1 and all(term.isdigit() for term in terms):
+        found.append((["".join(terms)], True))
+    return found
+
+
+def postgresql_query(query: str, terms: Sequence[str]) -> str:
+    """A to_tsquery text (terms hold only letters and digits, so quoting them is safe)."""
+    return " | ".join(
+        "("
+        + " & ".join(
+            f"'{term}'" + (":*" if prefix and index == len(words) - 1 else "") for index, term in enumerate(words)
+        )
+        + ")"
+        for words, prefix in branches(query, terms)
+    )
+
+
+def sqlite_query(query: str, terms: Sequence[str]) -> str:
+    """An FTS5 MATCH text with the same meaning as ``postgresql_query``."""
+    return " OR ".join(
+        "("
+        + " AND ".join(
+            f'"{term}"' + ("*" if prefix and index == len(words) - 1 else "") for index, term in enumerate(words)
+        )
+        + ")"
+        for words, prefix in branches(query, terms)
+    )
+
+
+# Every kind a member may see is listed, so the kinds never widen what the workspace and permissions allow.
+_POSTGRESQL = """
+WITH candidates AS MATERIALIZED (
+    SELECT id, kind, object_id, conversation_id, contact_id, created_at, document FROM search_searchentry
+    WHERE workspace_id = %(workspace)s AND document @@ to_tsquery('simple', %(query)s) AND kind = ANY(%(kinds)s)
+    ORDER BY created_at DESC
+    LIMIT %(candidates)s
+)
+SELECT id, kind, object_id, conversation_id, contact_id, created_at,
+       ts_rank_cd(document, to_tsquery('simple', %(query)s), 1) AS rank
+FROM candidates
+ORDER BY rank DESC, created_at DESC, id DESC
+LIMIT %(limit)s OFFSET %(offset)s
+"""
+
+_SQLITE = """
+WITH candidates AS (
+    SELECT e.id, e.kind, e.object_id, e.conversation_id, e.contact_id, e.created_at, bm25(search_entry_fts) AS cost
+    FROM search_entry_fts JOIN search_searchentry e ON e.id = search_entry_fts.rowid
+    WHERE search_entry_fts MATCH %(query)s AND e.workspace_id = %(workspace)s
+      AND e.kind IN (SELECT value FROM json_each(%(kinds)s))
+    ORDER BY e.created_at DESC
+    LIMIT %(candidates)s
+)
+SELECT id, kind, object_id, conversation_id, contact_id, created_at, -cost AS rank FROM candidates
+ORDER BY rank DESC, created_at DESC, id DESC
+LIMIT %(limit)s OFFSET %(offset)s
+"""
+
+
+def _rows(workspace_id: int, query: str, terms: list[str], kinds: list[str], limit: int, offset: int) -> list[_Row]:
+    params: dict[str, Any] = {
+        "workspace": workspace_id,
+        "candidates": CANDIDATES,
+        "limit": limit,
+        "offset": offset,
+    }
+    if connection.vendor == "postgresql":
+        sql = _POSTGRESQL
+        params |= {"query": postgresql_query(query, terms), "kinds": kinds}
+    else:
+        sql = _SQLITE
+        params |= {"query": sqlite_query(query, terms), "kinds": json.dumps(kinds)}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    rows = []
+    for id_, kind, object_id, conversation_id, contact_id, created_at, rank in found:
+        if isinstance(created_at, str):  # SQLite hands raw SQL's dates back as text
+            created_at = datetime.fromisoformat(created_at).replace(tzinfo=UTC)
+        rows.append(_Row(id_, kind, object_id, conversation_id, contact_id, created_at, float(rank or 0)))
+    return rows
+
+
+def _ids(rows: list[_Row], *kinds: str) -> list[int]:
+    return [row.object_id for row in rows if row.kind in kinds]
+
+
+def _hits(workspace_id: int, rows: list[_Row], terms: list[str]) -> list[Hit]:
+    """The rows' things, each loaded in one query per kind; a thing gone since it was indexed is left out."""
+    messages = {
+        message.pk: message
+        for message in Message.in_workspace(workspace_id)
+        .filter(pk__in=_ids(rows, EntryKind.MESSAGE, EntryKind.NOTE))
+        .select_related("conversation__contact", "conversation__channel", "channel", "author__user")
+    }
+    contacts = {
+        contact.pk: contact
+        for contact in Contact.in_workspace(workspace_id)
+        .filter(pk__in=_ids(rows, EntryKind.CONTACT), merged_into__isnull=True)
+        .prefetch_related("identities")
+    }
+    notes = {
+        note.pk: note
+        for note in ContactNote.in_workspace(workspace_id)
+        .filter(pk__in=_ids(rows, EntryKind.CONTACT_NOTE))
+        .select_related("contact", "author__user")
+    }
+    conversations = {
+        conversation.pk: conversation
+        for conversation in Conversation.in_workspace(workspace_id)
+        .filter(pk__in=_ids(rows, EntryKind.CONVERSATION))
+        .select_related("contact", "channel")
+    }
+    latest = _latest_conversations(
+        workspace_id, {row.contact_id for row in rows if row.kind in (EntryKind.CONTACT, EntryKind.CONTACT_NOTE)}
+    )
+    hits: list[Hit] = []
+    for row in rows:
+        common = {"kind": row.kind, "object_id": row.object_id, "rank": row.rank, "created_at": row.created_at}
+        if row.kind in (EntryKind.MESSAGE, EntryKind.NOTE) and (message := messages.get(row.object_id)):
+            hits.append(
+                Hit(
+                    **common,  # type: ignore[arg-type]
+                    snippet=snippet(message.text, terms),
+                    message=message,
+                    conversation=message.conversation,
+                    contact=message.conversation.contact,
+                )
+            )
+        elif row.kind == EntryKind.CONTACT and (contact := contacts.get(row.object_id)):
+            hits.append(
+                Hit(
+                    **common,  # type: ignore[arg-type]
+                    snippet=highlight(str(contact), terms),
+                    contact=contact,
+                    conversation=latest.get(contact.pk),
+                    detail=_contact_detail(contact, terms),
+                )
+            )
+        elif row.kind == EntryKind.CONTACT_NOTE and (note := notes.get(row.object_id)):
+            hits.append(
+                Hit(
+                    **common,  # type: ignore[arg-type]
+                    snippet=snippet(note.text, terms),
+                    note=note,
+                    contact=note.contact,
+                    conversation=latest.get(note.contact_id),
+                )
+            )
+        elif row.kind == EntryKind.CONVERSATION and (conversation := conversations.get(row.object_id)):
+            hits.append(
+                Hit(
+                    **common,  # type: ignore[arg-type]
+                    snippet=highlight(conversation.subject, terms),
+                    conversation=conversation,
+                    contact=conversation.contact,
+                )
+            )
+    return hits
+
+
+def _latest_conversations(workspace_id: int, contact_ids: set[int | None]) -> dict[int, Conversation]:
+    """Each contact's most recently active conversation, where a contact's hit leads."""
+    wanted = {contact_id for contact_id in contact_ids if contact_id is not None}
+    if not wanted:
+        return {}
+    latest: dict[int, Conversation] = {}
+    for conversation in (
+        Conversation.in_workspace(workspace_id)
+        .filter(contact_id__in=wanted)
+        .select_related("channel")
+        .order_by("contact_id", "-last_activity_at", "-id")
+    ):
+        latest.setdefault(conversation.contact_id, conversation)
+    return latest
+
+
+def _contact_detail(contact: Contact, terms: list[str]) -> SafeString | None:
+    """The first of the contact's other fields that holds a match, highlighted."""
+    candidates = [contact.email, contact.phone, contact.customer_id]
+    for identity in contact.identities.all():
+        candidates += [identity.display_name, identity.external_id]
+    for text in candidates:
+        if text and "<mark>" in (marked := highlight(text, terms)):
+            return marked
+    fallback = contact.email or contact.phone
+    return highlight(fallback, terms) if fallback else None
+
+
+def conversations_matching(member: Member, query: str) -> tuple[list[int], list[int]] | None:
+    """For the inbox's filter: (conversation ids, contact ids) of the newest ``CANDIDATES`` matches of ``query``.
+
+    A conversation matches through its messages, notes or subject, or through its contact. None when the
+    query has no terms (the filter then matches nothing rather than everything).
+    """
+    terms = query_terms(query.strip()[:MAX_QUERY_LENGTH])[:MAX_TERMS]
+    allowed = visible_kinds(member, [EntryKind.MESSAGE, EntryKind.NOTE, EntryKind.CONVERSATION, EntryKind.CONTACT])
+    if not terms:
+        return None
+    rows = _rows(member.workspace_id, query, terms, allowed, CANDIDATES, 0) if allowed else []
+    conversation_ids = {row.conversation_id for row in rows if row.kind != EntryKind.CONTACT and row.conversation_id}
+    contact_ids = {row.contact_id for row in rows if row.kind == EntryKind.CONTACT and row.contact_id}
+    return sorted(conversation_ids), sorted(contact_ids)  # type: ignore[type-var]
