@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from frontdesk.api.auth import MemberToken
 from frontdesk.api.routers import channels, contacts, conversations, workspace
 from frontdesk.callbacks.api import router as callbacks_router
+from frontdesk.search.api import router as search_router
 
 api = NinjaAPI(
     title="Frontdesk API",
@@ -58,3 +59,4 @@ api.add_router("/channels", channels.router)
 api.add_router("/contacts", contacts.router)
 api.add_router("/conversations", conversations.router)
 api.add_router("/callbacks", callbacks_router)
+api.add_router("/search", search_router)
