@@ -10,8 +10,8 @@ similar ones as suggestions (``contacts.matching``).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -25,6 +25,7 @@ from frontdesk.contacts.models import Contact
 if TYPE_CHECKING:
     from frontdesk.pipeline.inbound import ContactRef
 
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 # Tried in this order: the business's id names one customer outright.
 IDENTIFIERS = ("customer_id", "phone", "email")
 
@@ -35,8 +36,12 @@ def verified_identifiers(ref: ContactRef) -> dict[str, str]:
     if ref.customer_id.strip():
         found["customer_id"] = ref.customer_id.strip()[:100]
     if "phone" in ref.verified and ref.phone:
-        with contextlib.suppress(InvalidPhoneNumber):
+        try:
             found["phone"] = normalise_phone(ref.phone)
+        except InvalidPhoneNumber:
+            # The provider delivered from this number, so it exists even if our numbering plan says otherwise.
+            if E164.match(ref.phone):
+                found["phone"] = ref.phone
     if "email" in ref.verified and ref.email.strip():
         found["email"] = ref.email.strip().lower()
     return found
