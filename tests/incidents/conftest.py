@@ -27,9 +27,9 @@ CANCELLED_EN = [
     "Flight CX880 to Hong Kong tomorrow cancelled - how do I rebook or get a refund?",
     "CX880 to Hong Kong was cancelled tomorrow, I want a refund or to rebook please",
 ]
-# Shares the flight, the city and the day, but it is another problem.
-BAGGAGE_ZH = "你好，我明天飛香港的CX880航班，請問可以加購行李額度嗎？"
-BAGGAGE_EN = "Hi, my flight CX880 to Hong Kong tomorrow - can I add extra baggage to my booking?"
+# Share words with the cancellation (Hong Kong, flight) but are other problems: miles not credited, a discount.
+OTHER_ZH = "請問香港航班的會員積分幾時會入賬？"
+OTHER_EN = "I want to book a flight to Hong Kong next month, is there a student discount?"
 
 
 @pytest.fixture
