@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from frontdesk.api.auth import MemberToken
 from frontdesk.api.routers import channels, contacts, conversations, workspace
 from frontdesk.callbacks.api import router as callbacks_router
+from frontdesk.contacts.api import attributes_router, context_router, profile_router
 from frontdesk.search.api import router as search_router
 from frontdesk.segments.api import router as segments_router
 
@@ -58,6 +59,9 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("", workspace.router)
 api.add_router("/channels", channels.router)
 api.add_router("/contacts", contacts.router)
+api.add_router("/contacts", profile_router)
+api.add_router("/attributes", attributes_router)
+api.add_router("/context", context_router)
 api.add_router("/conversations", conversations.router)
 api.add_router("/callbacks", callbacks_router)
 api.add_router("/segments", segments_router)

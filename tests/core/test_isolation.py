@@ -17,7 +17,14 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from frontdesk.callbacks.models import CallbackRequest
 from frontdesk.canned.models import CannedResponse
-from frontdesk.contacts.models import Contact, ContactNote, ContactPreference
+from frontdesk.contacts.models import (
+    AttributeDefinition,
+    Contact,
+    ContactFeedback,
+    ContactNote,
+    ContactPreference,
+    ContextObject,
+)
 from frontdesk.conversations.attachments import store_attachment
 from frontdesk.conversations.models import Conversation, ConversationLabel, Message, MessageKind
 from frontdesk.core.invitations import invite
@@ -27,6 +34,7 @@ from frontdesk.inbox.models import SavedFilter
 from frontdesk.incidents.models import DuplicateCandidate, Incident, IncidentConversation
 from frontdesk.notifications.models import Notification, NotificationKind
 from frontdesk.pipeline.models import MAX_ATTEMPTS, InboundEvent
+from frontdesk.segments.models import Segment
 from tests.factories import (
     make_channel,
     make_contact,
@@ -63,7 +71,7 @@ NON_TENANT_PARAMETERS = {
 class Tenant:
     workspace: Workspace
     member: Member
-    objects: dict[str, int]
+    objects: dict[str, Any]
     token: str
 
 
@@ -107,6 +115,11 @@ def build_tenant(name: str, marker: str) -> Tenant:
     canned = CannedResponse.all_workspaces.create(
         workspace=workspace, shortcut=f"canned-{marker.lower()}", title=f"Canned {marker}", text=f"Text {marker}"
     )
+    segment = Segment.all_workspaces.create(
+        workspace=workspace,
+        name=f"Segment {marker}",
+        definition={"match": "all", "rules": [{"type": "channel", "channel_id": channel.pk}]},
+    )
     saved_filter = SavedFilter.all_workspaces.create(
         workspace=workspace, member=member, name=f"Filter {marker}", query="status=pending", shared=True
     )
@@ -114,6 +127,19 @@ def build_tenant(name: str, marker: str) -> Tenant:
         workspace=workspace, member=member, kind=NotificationKind.ASSIGNED, conversation=conversation, actor=other
     )
     invitation, _link_token = invite(member, f"invitee-{marker.lower()}@example.com", Role.AGENT, [team])
+    feedback = ContactFeedback.all_workspaces.create(
+        workspace=workspace,
+        contact=contact,
+        kind="complaint",
+        text=f"Complaint {marker}",
+        source_conversation=conversation,
+    )
+    attribute = AttributeDefinition.all_workspaces.create(
+        workspace=workspace, key=f"tier-{marker.lower()}", label=f"Tier {marker}", type="choice", choices=[marker]
+    )
+    context_object = ContextObject.all_workspaces.create(
+        workspace=workspace, contact=contact, kind="order", external_id=f"ORD-{marker}", title=f"Order {marker}"
+    )
     incident = Incident.all_workspaces.create(workspace=workspace, title=f"Incident {marker}")
     IncidentConversation.all_workspaces.create(workspace=workspace, incident=incident, conversation=conversation)
     twin = make_conversation(workspace, channel=channel, last_message_preview=f"Twin {marker}")
@@ -142,10 +168,15 @@ def build_tenant(name: str, marker: str) -> Tenant:
             "note_id": contact_note.pk,
             "saved_filter_id": saved_filter.pk,
             "canned_id": canned.pk,
+            "segment_id": segment.pk,
             "invitation_id": invitation.pk,
             "notification_id": notification.pk,
             "incident_id": incident.pk,
             "duplicate_id": duplicate.pk,
+            "feedback_id": feedback.pk,
+            "attribute_id": attribute.pk,
+            # A business context object is named by its kind and the business's own id (contacts.context).
+            "external_id": context_object.external_id,
         },
     )
 
@@ -246,6 +277,7 @@ def test_cross_workspace_requests_change_nothing(tenants: tuple[Tenant, Tenant],
     assert conversation.subject == f"Subject {MARKER}" and conversation.status == "open"
     token = ApiToken.all_workspaces.get(pk=beta.objects["token_id"])
     assert token.revoked_at is None
+    assert Segment.in_workspace(beta.workspace).get().name == f"Segment {MARKER}"
     # Switching into a workspace one is not a member of is refused.
     assert client.session["frontdesk_workspace_id"] == alpha.workspace.pk
 

@@ -116,7 +116,7 @@ def test_an_agent_edits_the_customer_in_place_and_a_colleague_sees_it_live(
     ada.keyboard.press("Enter")
     likes = sidebar.get_by_test_id("sidebar-likes")
     expect(likes).to_contain_text("vegetarian meal")
-    expect(likes).to_contain_text("from this conversation")
+    expect(likes).to_contain_text("said in this conversation")
     expect(likes).to_contain_text("added by Ada Lam")
 
     sidebar.get_by_label("New staff note").fill("Offered lounge access for the delay.")

@@ -180,8 +180,8 @@ def test_preferences_are_added_from_this_conversation_with_their_source(
     preference = ContactPreference.in_workspace(conversation.workspace).get(kind="like")
     assert preference.text == "vegetarian meal"
     assert preference.source_conversation == conversation and preference.created_by == agent
-    assert "vegetarian meal" in shown and "from this conversation" in shown and "added by Ana Wong" in shown
-    assert f"from conversation #{earlier.pk}" in shown
+    assert "vegetarian meal" in shown and "said in this conversation" in shown and "added by Ana Wong" in shown
+    assert f"said in conversation #{earlier.pk}" in shown
     assert [event.type for event in published] == ["contact.preference_added"]
     assert published[0].payload["contact_id"] == conversation.contact_id
     assert "already noted" in post(signed_in, url, {"kind": "like", "text": "Vegetarian meal"})
