@@ -169,7 +169,8 @@ def _record_duplicates(
         for candidate, score in similar
         if score >= _threshold("DUPLICATE_THRESHOLD") and candidate.last_message_at >= at - DUPLICATE_WINDOW
     ]
-    if not found:
+    # One person on two channels has one twin; many customers with the same words are an incident, not duplicates.
+    if len(found) != 1:
         return
     # A pair already recorded either way round is not recorded again (nor after it was dismissed).
     others = [candidate.conversation_id for candidate, _ in found]

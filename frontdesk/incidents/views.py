@@ -31,6 +31,8 @@ from frontdesk.incidents.models import (
 
 LIST_LIMIT = 200
 OUTCOME_KEY = "incidents.outcome"
+# An incident this large is many customers, so its members are not suggested as one customer twice.
+WAVE_SIZE = 3
 
 
 def _member(request: HttpRequest) -> Member:
@@ -246,14 +248,32 @@ def _duplicates_of(member: Member, conversation: Conversation) -> list[dict[str,
         .select_related("conversation__contact", "conversation__channel", "other__contact", "other__channel")
         .order_by("-score", "-created_at")[:3]
     )
+    waves = _in_waves(
+        member.workspace_id, [conversation.pk, *(d.conversation_id for d in pending), *(d.other_id for d in pending)]
+    )
     shown = []
     for duplicate in pending:
+        if duplicate.conversation_id in waves and duplicate.other_id in waves:
+            # Both are now among many customers writing the same thing: an incident, not one person twice.
+            continue
         theirs = duplicate.other if duplicate.conversation_id == conversation.pk else duplicate.conversation
         if theirs.contact_id == conversation.contact_id:
             # Merged since: the same person is one case already, or can be joined from the contact.
             continue
         shown.append({"duplicate": duplicate, "theirs": theirs})
     return shown
+
+
+def _in_waves(workspace_id: int, conversation_ids: list[int]) -> set[int]:
+    """Those of these conversations that are in an incident of at least WAVE_SIZE conversations."""
+    memberships = IncidentConversation.in_workspace(workspace_id).filter(removed_at__isnull=True)
+    crowded = (
+        memberships.filter(conversation_id__in=conversation_ids)
+        .annotate(size=Count("incident__memberships", filter=Q(incident__memberships__removed_at__isnull=True)))
+        .filter(size__gte=WAVE_SIZE)
+        .values_list("conversation_id", flat=True)
+    )
+    return set(crowded)
 
 
 def _decide(request: HttpRequest, duplicate_id: int, decide: Any, done: str) -> HttpResponse:

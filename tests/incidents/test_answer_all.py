@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -19,7 +20,7 @@ from tests.incidents.conftest import CANCELLED_ZH
 
 
 def customer_case(
-    workspace: Workspace, name: str, text: str, kind: ChannelKind = ChannelKind.API, **message: object
+    workspace: Workspace, name: str, text: str, kind: ChannelKind = ChannelKind.API, **message: Any
 ) -> Conversation:
     channel = make_channel(workspace, kind)
     contact = make_contact(workspace, name=name)

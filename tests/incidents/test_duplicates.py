@@ -168,3 +168,16 @@ def test_another_workspaces_suggestion_is_a_404_and_nothing_changes(
     duplicate.refresh_from_db()
     assert duplicate.status == DuplicateStatus.PENDING
     assert Contact.all_workspaces.filter(merged_into__isnull=False).count() == 0
+
+
+@pytest.mark.django_db
+def test_many_customers_with_the_same_words_are_an_incident_not_duplicates(
+    signed_in: Client, pair: tuple[Conversation, Conversation], customer_writes: Callable[..., Conversation]
+) -> None:
+    earlier, later = pair
+    third = customer_writes("sms-ben", TEXT)
+    assert DuplicateCandidate.all_workspaces.count() == 1, "a message with several twins suggests none"
+    for conversation in (earlier, later, third):
+        page = signed_in.get(f"/inbox/incidents/conversations/{conversation.pk}/").content.decode()
+        assert 'data-testid="duplicate-banner"' not in page
+        assert 'data-testid="conversation-incident"' in page

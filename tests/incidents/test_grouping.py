@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from frontdesk.conversations.models import Conversation
-from frontdesk.incidents.models import CaseSignature, Incident, IncidentConversation, SignatureBand
+from frontdesk.conversations.actions import set_status
+from frontdesk.conversations.models import Conversation, ConversationStatus
+from frontdesk.core.models import Member
+from frontdesk.incidents.grouping import RETENTION, check_message
+from frontdesk.incidents.models import CaseSignature, Incident, IncidentConversation, IncidentStatus, SignatureBand
+from frontdesk.incidents.tasks import prune_case_signatures
 from frontdesk.pipeline.events import Event
 from frontdesk.text.similarity import GROUP_THRESHOLD, band_keys, from_bytes, similarity
+from tests.factories import make_message
 from tests.incidents.conftest import CANCELLED_EN, CANCELLED_ZH, OTHER_EN, OTHER_ZH
 
 
@@ -82,3 +91,48 @@ def test_signature_keeps_the_first_messages_and_its_band_keys(customer_writes: C
 def test_text_without_words_stores_no_signature(customer_writes: Callable[..., Conversation]) -> None:
     conversation = customer_writes("emoji", "👍👍 !!")
     assert not CaseSignature.in_workspace(conversation.workspace_id).exists()
+
+
+@pytest.mark.django_db
+def test_an_incident_resolves_itself_when_its_last_conversation_is_resolved(
+    customer_writes: Callable[..., Conversation], agent: Member, django_capture_on_commit_callbacks: Any
+) -> None:
+    conversations = [customer_writes(f"zh-{n}", text) for n, text in enumerate(CANCELLED_ZH[:2])]
+    incident = Incident.all_workspaces.get()
+    for conversation in conversations:
+        with django_capture_on_commit_callbacks(execute=True):
+            set_status(conversation, ConversationStatus.RESOLVED, actor=agent)
+        incident.refresh_from_db()
+    assert incident.status == IncidentStatus.RESOLVED
+
+
+@pytest.mark.django_db
+def test_resolved_and_quiet_cases_are_pruned_from_the_index(
+    customer_writes: Callable[..., Conversation], agent: Member
+) -> None:
+    resolved, quiet, current = (customer_writes(f"c-{n}", text) for n, text in enumerate(CANCELLED_ZH[:3]))
+    set_status(resolved, ConversationStatus.RESOLVED, actor=agent)
+    CaseSignature.all_workspaces.filter(conversation=quiet).update(last_message_at=timezone.now() - RETENTION * 2)
+    assert prune_case_signatures.call() == 2
+    assert list(CaseSignature.all_workspaces.values_list("conversation_id", flat=True)) == [current.pk]
+    assert SignatureBand.all_workspaces.exclude(signature__conversation=current).count() == 0
+
+
+@pytest.mark.django_db
+def test_the_check_costs_as_many_queries_with_ten_similar_cases_as_with_two(
+    customer_writes: Callable[..., Conversation],
+) -> None:
+    def queries_to_join(number: int) -> int:
+        conversation = customer_writes(f"new-{number}", "Hi")
+        message = make_message(conversation, text=CANCELLED_ZH[number % len(CANCELLED_ZH)])
+        with CaptureQueriesContext(connection) as captured:
+            check_message(message)
+        assert Incident.all_workspaces.count() == 1
+        return len(captured)
+
+    for number in range(2):
+        customer_writes(f"zh-{number}", CANCELLED_ZH[number])
+    few = queries_to_join(2)
+    for number in range(3, 11):
+        customer_writes(f"zh-{number}", CANCELLED_ZH[number % len(CANCELLED_ZH)])
+    assert queries_to_join(11) == few
