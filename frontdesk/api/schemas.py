@@ -121,6 +121,10 @@ class ContactOut(Schema):
     identities: list[IdentityOut]
     created_at: datetime
     updated_at: datetime
+    # The business's own id for this customer (unique in the workspace); empty when unknown.
+    customer_id: str = ""
+    # Set on a contact that was merged into another: the id of the contact it now lives in.
+    merged_into_id: int | None = None
 
 
 class ConversationOut(Schema):
@@ -186,6 +190,7 @@ class ContactIn(Schema):
     email: str = ""
     phone: str = ""
     language: str = ""
+    customer_id: str = ""
     attributes: dict[str, object] = {}
 
 
@@ -194,6 +199,7 @@ class ContactPatch(Schema):
     email: str | None = None
     phone: str | None = None
     language: str | None = None
+    customer_id: str | None = None
     attributes: dict[str, object] | None = None
 
 

@@ -72,6 +72,8 @@ def contact_out(contact: Contact) -> ContactOut:
         ],
         created_at=contact.created_at,
         updated_at=contact.updated_at,
+        customer_id=contact.customer_id,
+        merged_into_id=contact.merged_into_id,
     )
 
 

@@ -6,6 +6,7 @@ from frontdesk.contacts.models import (
     AttributeDefinition,
     Contact,
     ContactFeedback,
+    ContactMerge,
     ContactNote,
     ContactPreference,
     ContextObject,
@@ -16,6 +17,10 @@ from frontdesk.core.models import Member
 
 def get_contact_for_member(member: Member, contact_id: Any) -> Contact:
     return get_for_member(Contact, member, contact_id, "contacts.view_contact")
+
+
+def get_merge_for_member(member: Member, merge_id: Any) -> ContactMerge:
+    return get_for_member(ContactMerge, member, merge_id, "contacts.view_contact")
 
 
 def get_preference_for_member(member: Member, preference_id: Any) -> ContactPreference:

@@ -20,7 +20,7 @@ from frontdesk.core.audit import record
 from frontdesk.core.models import Member
 from frontdesk.pipeline.events import publish
 
-EDITABLE_FIELDS = ("name", "email", "phone", "language")
+EDITABLE_FIELDS = ("name", "email", "phone", "language", "customer_id")
 MAX_ATTRIBUTES = 100
 MAX_ATTRIBUTE_VALUE = 500
 MAX_PREFERENCE_LENGTH = 200
@@ -53,6 +53,15 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def _check_customer_id(workspace_id: int, customer_id: str | None, contact_id: int | None = None) -> None:
+    """The business's id names one customer: another contact holding it is an error, not a silent merge."""
+    others = Contact.in_workspace(workspace_id).filter(customer_id=customer_id)
+    if contact_id is not None:
+        others = others.exclude(pk=contact_id)
+    if customer_id and others.exists():
+        raise ValidationError({"customer_id": _("Another contact already has this customer id.")})
+
+
 def _check_attributes(attributes: dict[str, Any]) -> None:
     if len(attributes) > MAX_ATTRIBUTES:
         raise ValidationError(_("A contact can have at most %(limit)d attributes.") % {"limit": MAX_ATTRIBUTES})
@@ -66,8 +75,9 @@ def create_contact(actor: Member, *, attributes: dict[str, Any] | None = None, *
         if value is not None
     }
     _check_attributes(attributes)
-    if not any(cleaned.get(key) for key in ("name", "email", "phone")):
+    if not any(cleaned.get(key) for key in ("name", "email", "phone", "customer_id")):
         raise ValidationError(_("A contact needs a name, an email or a phone number."))
+    _check_customer_id(actor.workspace_id, cleaned.get("customer_id"))
     with transaction.atomic():
         contact = Contact.all_workspaces.create(workspace_id=actor.workspace_id, attributes=attributes or {}, **cleaned)
         record(actor.workspace_id, "contact.created", contact, actor=actor.user, changes=cleaned)
@@ -83,6 +93,7 @@ def update_contact(
     The workspace's defined attributes are checked and coerced to their types (contacts.attributes).
     """
     cleaned = _clean(fields)
+    _check_customer_id(contact.workspace_id, cleaned.get("customer_id"), contact.pk)
     if attributes:
         attributes = coerce_attributes(contact.workspace_id, attributes)
     with transaction.atomic():
