@@ -15,6 +15,8 @@ from frontdesk.core.decorators import member_required
 from frontdesk.core.forms import ProfileForm
 from frontdesk.core.models import Member
 from frontdesk.inbox import search
+from frontdesk.search import query as full_text
+from frontdesk.search.models import EntryKind
 
 PAGE_LIMIT = 20
 PALETTE_LIMIT = 5
@@ -27,17 +29,40 @@ def _limit(request: HttpRequest, default: int) -> int:
         return default
 
 
+def _offset(request: HttpRequest) -> int:
+    try:
+        return max(0, min(int(request.GET.get("offset", 0)), full_text.CANDIDATES))
+    except ValueError:
+        return 0
+
+
 @require_GET
 @member_required
 def search_page(request: HttpRequest) -> HttpResponse:
+    """Every kind grouped (the newest best of each), or with ``kind``, one kind ranked and paged."""
     member: Member = request.member  # type: ignore[attr-defined]
     query = request.GET.get("q", "").strip()
-    results = search.search(member, query, PAGE_LIMIT)
-    return render(
-        request,
-        "inbox/search.html",
-        {"query": query, "results": results, "searchable": search.is_searchable(query), "limit": PAGE_LIMIT},
-    )
+    kinds = full_text.visible_kinds(member)
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in kinds else ""
+    context: dict[str, Any] = {
+        "query": query,
+        "searchable": search.is_searchable(query),
+        "limit": PAGE_LIMIT,
+        "kind": kind,
+        "kinds": [(value, EntryKind(value).label) for value in kinds],
+    }
+    if kind:
+        offset = _offset(request)
+        page = (
+            full_text.search(member, query, kinds=[kind], limit=PAGE_LIMIT, offset=offset)
+            if context["searchable"]
+            else None
+        )
+        context |= {"page": page, "results": page, "previous_offset": max(0, offset - PAGE_LIMIT) if offset else None}
+    else:
+        context["results"] = search.search(member, query, PAGE_LIMIT)
+    return render(request, "inbox/search.html", context)
 
 
 def _conversation_url(conversation_id: int | None, anchor: str = "") -> str | None:

@@ -48,9 +48,7 @@ def hit_out(hit: Hit) -> HitOut:
     if hit.conversation is not None:
         anchor = f"#message-{hit.message.pk}" if hit.message is not None else ""
         conversation_url = reverse("inbox:conversation-detail", args=[hit.conversation.pk]) + anchor
-    channel = hit.message.channel if hit.message is not None and hit.message.channel_id else None
-    if channel is None and hit.conversation is not None:
-        channel = hit.conversation.channel
+    channel = hit.channel
     return HitOut(
         kind=EntryKind(hit.kind),
         id=hit.object_id,

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import connection
 from django.utils.safestring import SafeString
 
+from frontdesk.channels.models import Channel
 from frontdesk.contacts.models import Contact, ContactNote
 from frontdesk.conversations.models import Conversation, Message
 from frontdesk.core.models import Member
@@ -59,6 +60,17 @@ class Hit:
     @property
     def conversation_id(self) -> int | None:
         return self.conversation.pk if self.conversation is not None else None
+
+    @property
+    def label(self) -> str:
+        return str(EntryKind(self.kind).label)
+
+    @property
+    def channel(self) -> Channel | None:
+        """The channel a message came or went by, else the conversation's."""
+        if self.message is not None and self.message.channel_id is not None:
+            return self.message.channel
+        return self.conversation.channel if self.conversation is not None else None
 
 
 @dataclass(frozen=True)

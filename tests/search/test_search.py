@@ -323,3 +323,30 @@ def test_a_message_whose_conversation_is_gone_is_left_out(agent: Member) -> None
     Conversation.in_workspace(agent.workspace).delete()
     assert found(agent, "refund") == []
     assert SearchEntry.in_workspace(agent.workspace).filter(object_id=message_id).exists()
+
+
+def test_the_search_page_lists_one_kind_ranked_and_paged(client: Client, agent: Member) -> None:
+    contact = make_contact(agent.workspace, name="<b>Bold</b> Chan")
+    conversation = make_conversation(agent.workspace, contact=contact)
+    made = [make_message(conversation, text=f"退款 request {number} <script>x()</script>") for number in range(25)]
+    note = make_message(conversation, MessageKind.NOTE, text="退款已批", author=agent)
+    reindex(agent.workspace.pk)
+    client.force_login(agent.user)
+
+    overview = client.get("/inbox/search/", {"q": "退款"}).content.decode()
+    assert "?q=%E9%80%80%E6%AC%BE&amp;kind=message" in overview  # the messages group is full: "Show all"
+    first = client.get("/inbox/search/", {"q": "退款", "kind": "message"}).content.decode()
+    assert first.count('class="search-result search-result-message"') == 20
+    assert "<script>" not in first and "&lt;script&gt;" in first and "<mark>退款</mark>" in first
+    assert "&lt;b&gt;Bold&lt;/b&gt; Chan" in first and f"#message-{made[-1].pk}" in first
+    assert 'rel="next"' in first and 'rel="prev"' not in first
+    second = client.get("/inbox/search/", {"q": "退款", "kind": "message", "offset": "20"}).content.decode()
+    assert second.count('class="search-result search-result-message"') == 5
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    notes = client.get("/inbox/search/", {"q": "退款", "kind": "note"}).content.decode()
+    assert f"#message-{note.pk}" in notes and notes.count('class="search-result search-result-note"') == 1
+    empty = client.get("/inbox/search/", {"q": "退款", "kind": "contact_note"}).content.decode()
+    assert 'data-testid="search-no-results"' in empty
+    # An unknown kind, or a broken offset, is the overview / the first page.
+    assert 'data-testid="search-messages"' in client.get("/inbox/search/", {"q": "退款", "kind": "x"}).content.decode()
+    assert client.get("/inbox/search/", {"q": "退款", "kind": "message", "offset": "x"}).status_code == 200
