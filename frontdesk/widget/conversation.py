@@ -20,8 +20,9 @@ from django.utils import timezone
 from frontdesk.channels.base import Delivery, RawEvent
 from frontdesk.channels.webchat.media import upload_prefix
 from frontdesk.contacts.models import Contact, Identity
+from frontdesk.contacts.resolution import matching_contacts, new_contact
 from frontdesk.conversations.models import Conversation, Message, MessageKind
-from frontdesk.pipeline.inbound import ACTIVE_STATUSES
+from frontdesk.pipeline.inbound import ACTIVE_STATUSES, ContactRef
 from frontdesk.pipeline.webhooks import store
 from frontdesk.widget.signed_files import signed_file_url
 from frontdesk.widget.visitors import CLIENT_ID, Visitor
@@ -124,11 +125,15 @@ def contact_for(visitor: Visitor) -> Contact:
     if identity is not None:
         return identity.contact
     workspace_id = visitor.channel.workspace_id
+    # As at ingest: a signed-in customer joins the contact holding their customer id.
+    ref = ContactRef(
+        external_id=visitor.external_id, name=visitor.name, email=visitor.email, customer_id=visitor.user_id
+    )
     try:
         with transaction.atomic():
-            contact = Contact.in_workspace(workspace_id).create(
-                workspace_id=workspace_id, name=visitor.name, email=visitor.email
-            )
+            contact = matching_contacts(workspace_id, [ref]).get(ref.external_id) or new_contact(workspace_id, ref)
+            if contact.pk is None:
+                contact.save(force_insert=True)
             Identity.in_workspace(workspace_id).create(
                 workspace_id=workspace_id,
                 contact=contact,
