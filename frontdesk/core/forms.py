@@ -9,7 +9,7 @@ from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
 from frontdesk.core.actions import assignable_roles
-from frontdesk.core.models import Member, Role, Team, User, Workspace
+from frontdesk.core.models import CrossChannelCases, Member, Role, Team, User, Workspace
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name]
 
@@ -47,10 +47,30 @@ class WorkspaceForm(forms.ModelForm[Workspace]):
         max_value=10080,
         help_text=_("A waiting customer is shown as at risk once three quarters of this time has passed."),
     )
+    cross_channel_cases = forms.ChoiceField(
+        label=_("When a customer with an open case writes on another channel"),
+        choices=CrossChannelCases.choices,
+        # Left out of a post, the setting stays as it was.
+        required=False,
+        help_text=_(
+            "Join: the message goes into the open case, so one agent owns the problem. Offer: a new case opens "
+            "and its page offers to join the open one. Keep apart: one case per channel."
+        ),
+    )
 
     class Meta:
         model = Workspace
-        fields = ["name", "default_language", "time_zone", "reopen_window_days", "first_response_target_minutes"]
+        fields = [
+            "name",
+            "default_language",
+            "time_zone",
+            "reopen_window_days",
+            "first_response_target_minutes",
+            "cross_channel_cases",
+        ]
+
+    def clean_cross_channel_cases(self) -> str:
+        return str(self.cleaned_data.get("cross_channel_cases") or self.instance.cross_channel_cases)
 
     def clean_time_zone(self) -> str:
         name = str(self.cleaned_data["time_zone"])
