@@ -40,6 +40,8 @@ from frontdesk.core.audit import record
 from frontdesk.core.models import Member, Role, Team, TeamMembership, User, Workspace
 from frontdesk.demo import DEMO_PASSWORD, DEMO_WORKSPACE_SLUGS
 from frontdesk.demo import content as c
+from frontdesk.demo.disruption import replay_disruption
+from frontdesk.search.indexing import reindex
 
 DEFAULT_SEED = 20240601
 DEFAULT_CONTACTS = 300
@@ -140,6 +142,14 @@ def seed_demo(
             people = [users[person.email] for person in staff[spec.slug]]
             builder = _WorkspaceBuilder(spec, seed, now, people, summary, say)
             builder.build(contact_count, conversation_count)
+    # Rows written in bulk publish no events, so nothing indexed them as they were written.
+    for workspace in Workspace.objects.filter(slug__in=[spec.slug for spec in c.WORKSPACES]).order_by("pk"):
+        written = reindex(workspace.pk)
+        say(f"Indexing {workspace.name} for search… {sum(written.values())} entries")
+    # These go through the pipeline, whose subscribers (search, incidents…) run on each commit.
+    skyward = Workspace.objects.filter(slug=c.SKYWARD.slug).first()
+    if skyward is not None:
+        summary.messages += replay_disruption(skyward, seed, say)
     summary.seconds = time.perf_counter() - started
     return summary
 

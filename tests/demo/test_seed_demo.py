@@ -25,6 +25,9 @@ from frontdesk.conversations.models import (
 )
 from frontdesk.core.models import Member, Role, Team, TeamMembership, User, Workspace
 from frontdesk.demo import DEMO_ADMIN_EMAIL, DEMO_AGENT_EMAIL, DEMO_PASSWORD, DEMO_WORKSPACE_SLUGS
+from frontdesk.demo.disruption import FLIGHT, PASSENGER_MESSAGES
+from frontdesk.incidents.models import IncidentConversation
+from frontdesk.search.query import search
 
 pytestmark = pytest.mark.django_db
 
@@ -63,8 +66,12 @@ def test_default_seed_builds_the_promised_demo() -> None:
         assert str(conversation.contact) in filled.text and "{{" not in filled.text
 
     assert Contact.all_workspaces.count() == 300
-    assert Conversation.all_workspaces.count() == 1000
-    counts = Message.all_workspaces.values("conversation").annotate(n=Count("id")).values_list("n", flat=True)
+    # The cancelled flight's passengers (one of them on two channels) open their cases live, through the pipeline.
+    replayed = Message.all_workspaces.filter(provider_message_id__contains="disruption")
+    assert replayed.count() == len(PASSENGER_MESSAGES) + 2
+    assert Conversation.all_workspaces.count() == 1000 + len(PASSENGER_MESSAGES) + 1
+    bulk = Message.all_workspaces.exclude(conversation__in=replayed.values("conversation"))
+    counts = bulk.values("conversation").annotate(n=Count("id")).values_list("n", flat=True)
     assert min(counts) >= 2 and max(counts) <= 8
     assert Message.all_workspaces.filter(kind=MessageKind.NOTE).count() > 50
     assert ConversationLabel.all_workspaces.count() > 500
@@ -208,3 +215,31 @@ def test_every_demo_channel_holds_the_settings_its_connector_asks_for() -> None:
                 assert isinstance(stored[field.name], str), f"{channel}: {field.name} is not text"
         if channel.kind == ChannelKind.WEBCHAT:
             assert allowed_origins(channel), f"{channel}: no site may embed it"
+
+
+# Committed for real: the pipeline's subscribers run after each message's commit, as in production.
+@pytest.mark.django_db(transaction=True)
+def test_the_cancelled_flight_shows_one_case_per_passenger_grouped_and_searchable_in_both_scripts() -> None:
+    seed()
+    skyward = Workspace.objects.get(slug="skyward-airlines")
+    # The passenger who wrote on WhatsApp and then by email has one case holding both messages.
+    mail = (
+        Message.in_workspace(skyward).select_related("conversation").get(provider_message_id__startswith="<disruption.")
+    )
+    case = mail.conversation
+    assert set(case.messages.values_list("channel__kind", flat=True)) == {ChannelKind.WHATSAPP, ChannelKind.EMAIL}
+    assert Conversation.in_workspace(skyward).filter(contact=case.contact, status=ConversationStatus.OPEN).count() == 1
+
+    # The Chinese complaints, written in Traditional (Hong Kong and Taiwan) and Simplified, are one incident.
+    chinese = Message.in_workspace(skyward).filter(provider_message_id__in=["demo-disruption-3", "demo-disruption-6"])
+    incidents = IncidentConversation.in_workspace(skyward).filter(conversation__in=chinese.values("conversation"))
+    assert incidents.count() == 2 and len(set(incidents.values_list("incident", flat=True))) == 1
+    english = Message.in_workspace(skyward).get(provider_message_id="demo-disruption-0").conversation
+    assert IncidentConversation.in_workspace(skyward).filter(conversation=english).exists()
+
+    # Either script finds the other's messages: 請問 finds 请问, 谢谢 finds 謝謝.
+    agent = Member.in_workspace(skyward).get(user__email=DEMO_AGENT_EMAIL)
+    simplified = Message.in_workspace(skyward).get(provider_message_id="demo-disruption-6")
+    traditional = Message.in_workspace(skyward).get(provider_message_id="demo-disruption-5")
+    assert simplified.pk in {hit.object_id for hit in search(agent, f"{FLIGHT} 請問", kinds=["message"]).hits}
+    assert traditional.pk in {hit.object_id for hit in search(agent, f"{FLIGHT} 谢谢", kinds=["message"]).hits}
