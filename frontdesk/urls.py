@@ -18,6 +18,7 @@ urlpatterns = [
     path("settings/inbound-events/", include("frontdesk.pipeline.urls")),
     path("settings/channels/", include("frontdesk.channels.admin_urls")),
     path("settings/labels/", include("frontdesk.conversations.label_urls")),
+    path("settings/segments/", include("frontdesk.segments.urls")),
     path("settings/contact-attributes/", include("frontdesk.contacts.attribute_urls")),
     path("api/v1/", api.urls),
     path("hooks/", include("frontdesk.channels.urls")),

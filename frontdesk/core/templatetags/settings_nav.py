@@ -18,6 +18,7 @@ SECTIONS = [
     ("labels:list", _("Labels"), "conversations.manage_labels"),
     ("attributes:list", _("Contact attributes"), "contacts.manage_attributedefinition"),
     ("canned:list", _("Canned responses"), "canned.view_cannedresponse"),
+    ("segments:list", _("Segments"), "segments.view_segment"),
     ("channels:list", _("Channels"), "frontdesk_channels.manage_channel"),
     ("core:api-tokens", _("API tokens"), "core.view_workspace"),
     ("core:audit-log", _("Audit log"), "core.view_audit"),
