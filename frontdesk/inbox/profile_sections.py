@@ -21,7 +21,7 @@ from frontdesk.core.models import Member
 # The sidebar shows the most recent ones; the API lists them all.
 SHOWN_FEEDBACK = 20
 SHOWN_CONTEXT = 10
-# Of an object's own fields, the first few are shown (the business's order, e.g. flight then date).
+# Of an object's own fields, the first few (by name) are shown; the others behind "and N more fields".
 SHOWN_DATA_FIELDS = 4
 
 
@@ -29,7 +29,7 @@ SHOWN_DATA_FIELDS = 4
 class ContextRow:
     obj: ContextObject
     fields: list[tuple[str, str]]
-    more_fields: int
+    more_fields: list[tuple[str, str]]
     on_page: bool
 
     @property
@@ -65,8 +65,9 @@ def context_rows(member: Member, conversation: Conversation, contact: Contact) -
     rows = []
     for obj in objects:
         data = obj.data if isinstance(obj.data, dict) else {}
-        fields = [(str(key), _shown(value)) for key, value in list(data.items())[:SHOWN_DATA_FIELDS]]
-        rows.append(ContextRow(obj, fields, max(0, len(data) - SHOWN_DATA_FIELDS), obj.external_id in on_page))
+        # By name: PostgreSQL's jsonb does not keep the order the business sent the fields in.
+        fields = [(str(key), _shown(data[key])) for key in sorted(data)]
+        rows.append(ContextRow(obj, fields[:SHOWN_DATA_FIELDS], fields[SHOWN_DATA_FIELDS:], obj.external_id in on_page))
     return rows
 
 
