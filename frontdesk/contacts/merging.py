@@ -17,6 +17,7 @@ from django.db import models, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from frontdesk.api.serializers import contact_out
 from frontdesk.contacts.models import Contact, ContactMerge, DismissedMatch
@@ -44,6 +45,28 @@ def contact_relations() -> list[tuple[str, type[models.Model], str]]:
         field_name = relation.field.name
         relations.append((f"{model._meta.label_lower}.{field_name}", model, field_name))
     return sorted(relations, key=lambda item: item[0])
+
+
+# How an agent reads each kind of row that moves (a model added later shows its own plural name).
+MOVED_LABELS = {
+    "conversations.conversation.contact": gettext_lazy("Conversations, with their messages"),
+    "contacts.identity.contact": gettext_lazy("Channel addresses"),
+    "contacts.contactpreference.contact": gettext_lazy("Likes and dislikes"),
+    "contacts.contactnote.contact": gettext_lazy("Staff notes"),
+    "contacts.contactfeedback.contact": gettext_lazy("Compliments and complaints"),
+    "contacts.contextobject.contact": gettext_lazy("Orders, bookings and tickets"),
+    "callbacks.callbackrequest.contact": gettext_lazy("Callback requests"),
+}
+
+
+def what_moves(absorbed: Contact) -> list[tuple[str, int]]:
+    """What merging ``absorbed`` into another contact would move: (what, how many) for each kind it has."""
+    moving = []
+    for key, model, field_name in contact_relations():
+        count = _rows(model, field_name, absorbed.workspace_id, absorbed.pk).count()
+        if count:
+            moving.append((str(MOVED_LABELS.get(key, model._meta.verbose_name_plural)), count))
+    return moving
 
 
 def _rows(model: type[models.Model], field_name: str, workspace_id: int, contact_id: int) -> Any:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from frontdesk.inbox import email_views, profile_views, search_views, sidebar_views, views
+from frontdesk.inbox import email_views, identity_views, profile_views, search_views, sidebar_views, views
 from frontdesk.inbox.list_views import (
     bulk_action,
     conversation_list,
@@ -49,4 +49,10 @@ urlpatterns = [
     path(f"{SIDEBAR}context/", profile_views.context, name="sidebar-context"),
     path(f"{SIDEBAR}notes/", sidebar_views.notes, name="sidebar-notes"),
     path(f"{SIDEBAR}notes/<int:note_id>/delete/", sidebar_views.note_delete, name="sidebar-note-delete"),
+    path(f"{SIDEBAR}duplicates/", identity_views.duplicates, name="sidebar-duplicates"),
+    path(f"{SIDEBAR}duplicates/merge/", identity_views.merge, name="sidebar-merge"),
+    path(f"{SIDEBAR}duplicates/dismiss/", identity_views.dismiss, name="sidebar-duplicate-dismiss"),
+    path(f"{SIDEBAR}merges/<int:merge_id>/undo/", identity_views.undo_merge, name="sidebar-merge-undo"),
+    path("conversations/<int:conversation_id>/open-case/", identity_views.case_offer, name="conversation-case-offer"),
+    path("conversations/<int:conversation_id>/join/", identity_views.join_case, name="conversation-join"),
 ]

@@ -302,7 +302,14 @@ def test_under_offer_the_new_case_offers_to_join_the_open_one(
     first, second = Conversation.in_workspace(workspace).order_by("pk")
     client.login(email=agent.user.email, password=PASSWORD)
     page = client.get(reverse("inbox:conversation-detail", args=[second.pk])).content.decode()
-    assert f"#{first.pk}" in page and "Join it" in page
+    offer_url = reverse("inbox:conversation-case-offer", args=[second.pk])
+    assert offer_url in page
+    offer = client.get(offer_url).content.decode()
+    assert f"open case #{first.pk} on WhatsApp" in offer and "Join it" in offer
+    # Keeping a case per channel offers nothing.
+    set_cases(workspace, CrossChannelCases.SEPARATE)
+    assert "Join it" not in client.get(offer_url).content.decode()
+    set_cases(workspace, CrossChannelCases.OFFER)
     response = client.post(reverse("inbox:conversation-join", args=[second.pk]), {"into": first.pk})
     assert response.status_code in (200, 302)
     second.refresh_from_db()
