@@ -21,6 +21,7 @@ from frontdesk.contacts.models import (
     AttributeDefinition,
     Contact,
     ContactFeedback,
+    ContactMerge,
     ContactNote,
     ContactPreference,
     ContextObject,
@@ -34,6 +35,7 @@ from frontdesk.inbox.models import SavedFilter
 from frontdesk.incidents.models import DuplicateCandidate, Incident, IncidentConversation
 from frontdesk.notifications.models import Notification, NotificationKind
 from frontdesk.pipeline.models import MAX_ATTEMPTS, InboundEvent
+from frontdesk.search.indexing import reindex
 from frontdesk.segments.models import Segment
 from tests.factories import (
     make_channel,
@@ -140,6 +142,9 @@ def build_tenant(name: str, marker: str) -> Tenant:
     context_object = ContextObject.all_workspaces.create(
         workspace=workspace, contact=contact, kind="order", external_id=f"ORD-{marker}", title=f"Order {marker}"
     )
+    # A merge of another contact into this one, which may be undone.
+    absorbed = make_contact(workspace, name=f"Absorbed {marker}")
+    merge = ContactMerge.all_workspaces.create(workspace=workspace, kept=contact, absorbed=absorbed)
     incident = Incident.all_workspaces.create(workspace=workspace, title=f"Incident {marker}")
     IncidentConversation.all_workspaces.create(workspace=workspace, incident=incident, conversation=conversation)
     twin = make_conversation(workspace, channel=channel, last_message_preview=f"Twin {marker}")
@@ -175,6 +180,7 @@ def build_tenant(name: str, marker: str) -> Tenant:
             "duplicate_id": duplicate.pk,
             "feedback_id": feedback.pk,
             "attribute_id": attribute.pk,
+            "merge_id": merge.pk,
             # A business context object is named by its kind and the business's own id (contacts.context).
             "external_id": context_object.external_id,
         },
@@ -289,6 +295,24 @@ def test_api_lists_only_own_workspace(tenants: tuple[Tenant, Tenant], client: Cl
         assert response.status_code == 200, path
         assert MARKER.encode() not in response.content
         assert b"ZZALPHA" in response.content, f"{path} should show the caller's own data"
+
+
+def test_search_finds_only_own_workspace(tenants: tuple[Tenant, Tenant], client: Client) -> None:
+    alpha, beta = tenants
+    reindex(alpha.workspace.pk)
+    reindex(beta.workspace.pk)
+    # "zzsecret" matches the marker as a prefix; the page repeats the query, but never in capitals.
+    for kind in ("", "message", "note", "contact", "contact_note", "conversation"):
+        page = request_as(client, alpha, "get", f"/inbox/search/?q=zzsecret&kind={kind}")
+        assert page.status_code == 200 and MARKER.encode() not in page.content, kind
+    for path in ("/inbox/search/results.json?q=zzsecret", "/inbox/?q=zzsecret"):
+        response = request_as(client, alpha, "get", path)
+        assert response.status_code == 200 and MARKER.encode() not in response.content, path
+    headers = {"Authorization": f"Bearer {alpha.token}"}
+    response = client.get("/api/v1/search", {"q": "zzsecret"}, headers=headers)
+    assert response.status_code == 200 and MARKER.encode() not in response.content
+    own = client.get("/api/v1/search", {"q": "zzalph"}, headers=headers)
+    assert b"ZZALPHA" in own.content, "search should find the caller's own data"
 
 
 def test_attachment_storage_path_is_per_workspace(tenants: tuple[Tenant, Tenant]) -> None:
