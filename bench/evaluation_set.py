@@ -1140,6 +1140,7 @@ class StreamMessage:
 
 def grouping_stream(
     seed: int = 11,
+    split: str | None = None,
     incidents: int = 8,
     customers_per_incident: tuple[int, int] = (8, 40),
     noise: int = 150,
@@ -1148,25 +1149,38 @@ def grouping_stream(
     """Several incidents at once plus noise, interleaved as they would arrive. Each incident is one problem
     instance (same kind and identifiers) reported by many customers, each writing once, in their own variant and
     channel; noise messages are problems of one customer each (some of the same kinds as the incidents, with
-    other identifiers). English-writing customers are part of their incident's truth when `include_english`."""
+    other identifiers; a noise message of an order incident's kind is an other problem of that kind, told
+    apart by nothing but the time, so it counts against grouping). English-writing customers are part of their incident's truth when `include_english`.
+    `split` ("development" or "held_out") keeps to that split's kinds; None uses every kind."""
     rng = random.Random(seed)
+    names = {"development": DEVELOPMENT_KINDS, "held_out": HELD_OUT_KINDS}.get(split or "", frozenset(KINDS_BY_NAME))
+    groupable = [kind for kind in GROUPABLE_KINDS if kind.name in names]
+    every = [kind for kind in KINDS if kind.name in names]
     variants = VARIANTS if include_english else CHINESE
     stream: list[StreamMessage] = []
     used: set[str] = set()
     number = itertools.count(1)
+    order_incidents: set[str] = set()
     for index in range(incidents):
         # Many customers with one problem: not one member's missing miles.
-        kind = GROUPABLE_KINDS[(index * 5) % len(GROUPABLE_KINDS)]
+        kind = groupable[(index * 5) % len(groupable)]
+        if kind.name in order_incidents:
+            # One order incident per kind: two would be the same problem told apart by nothing.
+            kind = [k for k in groupable if k.family == "flight"][index % 2]
+        if kind.family == "order":
+            order_incidents.add(kind.name)
         instance = new_instance(kind, rng)
+        # A flight's passengers share its number; customers hit by one order problem (double charges after a
+        # payment fault) each have their own order number.
+        truth = f"{index}:{instance.key}" if kind.family == "flight" else f"{index}:{kind.name}"
         used.add(instance.key)
         for _ in range(rng.randint(*customers_per_incident)):
             variant = rng.choice(variants)
-            message, _ = write(instance, variant, rng.choice(CHANNELS), rng)
-            stream.append(
-                StreamMessage(message.text, f"customer-{next(number)}", message.channel, variant, instance.key)
-            )
+            own = instance if kind.family == "flight" else new_instance(kind, rng)
+            message, _ = write(own, variant, rng.choice(CHANNELS), rng)
+            stream.append(StreamMessage(message.text, f"customer-{next(number)}", message.channel, variant, truth))
     for _ in range(noise):
-        kind = rng.choice(KINDS)
+        kind = rng.choice([k for k in every if k.name not in order_incidents])
         instance = new_instance(kind, rng)
         if instance.key in used:
             continue

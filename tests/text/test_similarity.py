@@ -123,6 +123,6 @@ def test_inserting_a_key_again_replaces_its_signature():
 
 def test_band_keys_are_one_per_band_and_shared_by_one_text_in_either_script():
     traditional, simplified = band_keys(signature(TRADITIONAL)), band_keys(signature(SIMPLIFIED))
-    assert len(traditional) == LSH_BANDS == 64
+    assert len(traditional) == LSH_BANDS == 48
     assert traditional == simplified
     assert band_keys(signature("😀")) == []
