@@ -31,7 +31,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -298,12 +298,12 @@ def ingest(channel: Channel, messages: Sequence[tuple[str, str]], batch: int = 2
 
 
 def measure_grouping(
-    split: str | None, *, include_english: bool = True, seed: int = 11, noise: int = 150
+    split: str | None, *, include_english: bool = True, seed: int = 11, **stream_options: Any
 ) -> dict[str, object]:
     """ARI of the incidents the product forms from a generated stream, against the stream's truth."""
     from frontdesk.incidents.models import Incident, IncidentConversation
 
-    stream = grouping_stream(seed=seed, split=split, include_english=include_english, noise=noise)
+    stream = grouping_stream(seed=seed, split=split, include_english=include_english, **stream_options)
     workspace, channel = _new_workspace("grouping")
     started = time.perf_counter()
     conversations = ingest(channel, [(message.customer, message.text) for message in stream])
@@ -324,6 +324,8 @@ def measure_grouping(
     noise_grouped = sum(1 for m in stream if not m.incident and memberships.get(conversations[m.customer]) is not None)
     return {
         "messages": len(stream),
+        "incident_messages": len(in_incidents),
+        "noise_messages": len(stream) - len(in_incidents),
         "true_incidents": len({m.incident for m in in_incidents}),
         "incidents_formed": Incident.in_workspace(workspace.pk).count(),
         "ari": round(adjusted_rand_index(truth, predicted), 3),
