@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection
+from django.db.models import OuterRef, Subquery
 from django.utils.safestring import SafeString
 
 from frontdesk.channels.models import Channel
@@ -299,19 +300,19 @@ def _hits(workspace_id: int, rows: list[_Row], terms: list[str]) -> list[Hit]:
 
 
 def _latest_conversations(workspace_id: int, contact_ids: set[int | None]) -> dict[int, Conversation]:
-    """Each contact's most recently active conversation, where a contact's hit leads."""
+    """Each contact's most recently active conversation, where a contact's hit leads (two bounded queries)."""
     wanted = {contact_id for contact_id in contact_ids if contact_id is not None}
     if not wanted:
         return {}
-    latest: dict[int, Conversation] = {}
-    for conversation in (
-        Conversation.in_workspace(workspace_id)
-        .filter(contact_id__in=wanted)
-        .select_related("channel")
-        .order_by("contact_id", "-last_activity_at", "-id")
-    ):
-        latest.setdefault(conversation.contact_id, conversation)
-    return latest
+    latest = Conversation.in_workspace(workspace_id).filter(contact=OuterRef("pk")).order_by("-last_activity_at", "-id")
+    ids = dict(
+        Contact.in_workspace(workspace_id)
+        .filter(pk__in=wanted)
+        .annotate(latest_id=Subquery(latest.values("pk")[:1]))
+        .values_list("latest_id", "pk")
+    )
+    conversations = Conversation.in_workspace(workspace_id).filter(pk__in=[pk for pk in ids if pk is not None])
+    return {ids[conversation.pk]: conversation for conversation in conversations.select_related("channel")}
 
 
 def _contact_detail(contact: Contact, terms: list[str]) -> SafeString | None:
