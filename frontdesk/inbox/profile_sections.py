@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Count
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
 
 from frontdesk.channels.models import ChannelKind
 from frontdesk.contacts.attributes import AttributeRow, attribute_rows, definitions
@@ -43,7 +44,7 @@ def _shown(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
-        return "✓" if value else "✗"
+        return _("Yes") if value else _("No")
     return str(value)
 
 

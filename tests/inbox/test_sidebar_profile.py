@@ -64,7 +64,8 @@ def post(client: Client, url: str, data: dict[str, Any]) -> str:
 
 
 def attributes_of(conversation: Conversation) -> dict[str, Any]:
-    return Contact.all_workspaces.get(pk=conversation.contact_id).attributes
+    attributes: dict[str, Any] = Contact.all_workspaces.get(pk=conversation.contact_id).attributes
+    return attributes
 
 
 @pytest.mark.usefixtures("defined")
