@@ -15,7 +15,9 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
+import numpy as np
 from datasketch import MinHash  # type: ignore[import-untyped]
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -32,7 +34,7 @@ from frontdesk.incidents.models import (
     SignatureBand,
 )
 from frontdesk.pipeline.events import publish
-from frontdesk.text.similarity import band_keys, from_bytes, is_empty, signature, similarity, to_bytes
+from frontdesk.text.similarity import band_keys, is_empty, signature, to_bytes
 
 CASE_MESSAGES = 3
 CASE_TEXT_LENGTH = 1000
@@ -43,7 +45,7 @@ DUPLICATE_WINDOW = timedelta(hours=2)
 # Signatures are kept this long after the customer's last message (the longer window).
 RETENTION = max(GROUP_WINDOW, DUPLICATE_WINDOW)
 # At most this many candidates are compared per message, the most recent first, to bound the cost.
-MAX_CANDIDATES = 300
+MAX_CANDIDATES = 100
 TITLE_LENGTH = 120
 ACTIVE_STATUSES = (ConversationStatus.OPEN, ConversationStatus.PENDING, ConversationStatus.SNOOZED)
 
@@ -107,7 +109,7 @@ def _check(message: Message) -> CheckResult | None:
     result = CheckResult(conversation_id=conversation.pk)
     candidates = _candidates(case, keys, at)
     result.candidates = len(candidates)
-    similar = [(candidate, similarity(minhash, from_bytes(bytes(candidate.minhash)))) for candidate in candidates]
+    similar = list(zip(candidates, _scores(minhash, candidates), strict=True))
     _record_duplicates(conversation, similar, at, result)
     _group(conversation, [(c, s) for c, s in similar if s >= _threshold("GROUP_THRESHOLD")], result)
     return result
@@ -147,22 +149,40 @@ def _store(
     return case
 
 
-def _candidates(signature: CaseSignature, keys: list[int], at: datetime) -> list[CaseSignature]:
+class Candidate(NamedTuple):
+    """A stored case sharing a band key with the one being checked."""
+
+    conversation_id: int
+    last_message_at: datetime
+    minhash: bytes
+
+
+def _candidates(signature: CaseSignature, keys: list[int], at: datetime) -> list[Candidate]:
     """Open conversations of other contacts sharing a band key, recent first: one query on the band index."""
     workspace_id = signature.workspace_id
     sharing = SignatureBand.in_workspace(workspace_id).filter(key__in=keys).values("signature_id")
-    return list(
+    rows = (
         CaseSignature.in_workspace(workspace_id)
         .filter(pk__in=sharing, last_message_at__gte=at - GROUP_WINDOW, conversation__status__in=ACTIVE_STATUSES)
         .exclude(contact_id=signature.contact_id)
         .exclude(pk=signature.pk)
-        .only("pk", "conversation_id", "contact_id", "minhash", "first_message_at", "last_message_at")
-        .order_by("-last_message_at")[:MAX_CANDIDATES]
+        .order_by("-last_message_at")
+        .values_list("conversation_id", "last_message_at", "minhash")[:MAX_CANDIDATES]
     )
+    return [Candidate(conversation_id, last, bytes(data)) for conversation_id, last, data in rows]
+
+
+def _scores(minhash: MinHash, candidates: list[Candidate]) -> list[float]:
+    """MinHash similarity (the share of equal hash values, as ``similarity``) of each candidate, in one numpy step."""
+    if not candidates:
+        return []
+    stored = np.frombuffer(b"".join(c.minhash for c in candidates), dtype="<u4").reshape(len(candidates), -1)
+    mine = np.asarray(minhash.hashvalues, dtype="<u4")
+    return [float(score) for score in (stored == mine).mean(axis=1)]
 
 
 def _record_duplicates(
-    conversation: Conversation, similar: list[tuple[CaseSignature, float]], at: datetime, result: CheckResult
+    conversation: Conversation, similar: list[tuple[Candidate, float]], at: datetime, result: CheckResult
 ) -> None:
     found = [
         (candidate, score)
@@ -205,7 +225,7 @@ def _record_duplicates(
             )
 
 
-def _group(conversation: Conversation, matches: list[tuple[CaseSignature, float]], result: CheckResult) -> None:
+def _group(conversation: Conversation, matches: list[tuple[Candidate, float]], result: CheckResult) -> None:
     """Join the incident of the most similar match, or start one with the matches that are in none."""
     workspace_id = conversation.workspace_id
     conversation_ids = [conversation.pk, *(candidate.conversation_id for candidate, _ in matches)]
@@ -274,7 +294,7 @@ def _title_for(conversation_ids: list[int], workspace_id: int) -> str:
     return title if len(title) <= TITLE_LENGTH else title[: TITLE_LENGTH - 1] + "…"
 
 
-def _create(conversation: Conversation, free: list[tuple[CaseSignature, float]]) -> Incident | None:
+def _create(conversation: Conversation, free: list[tuple[Candidate, float]]) -> Incident | None:
     workspace_id = conversation.workspace_id
     members = [(conversation.pk, 1.0), *((candidate.conversation_id, score) for candidate, score in free)]
     try:
