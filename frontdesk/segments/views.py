@@ -140,6 +140,9 @@ def segment_rules(request: HttpRequest) -> HttpResponse:
     rows = vocabulary.prepare(rows_from_post(request.POST))
     match = request.POST.get("match", "all")
     definition = _definition(member, match, rows)
+    for row in rows:
+        # A row just added or re-shaped is not wrong yet: its problems are shown when the segment is saved.
+        row.error = ""
     context = {
         "rows": rows,
         "fields": vocabulary.fields(),

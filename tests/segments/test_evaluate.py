@@ -288,3 +288,44 @@ def test_one_query_counts_and_ids_stream_in_order_by_keyset(workspace: Workspace
         streamed = list(iter_contact_ids(segment, chunk=10))
     assert streamed == [contact.pk for contact in contacts]
     assert len(contact_queries(queries)) == 6, "26 contacts by tens: three pages, each its upper bound and its matches"
+
+
+def test_streaming_by_pages_selects_exactly_what_the_whole_query_selects(workspace: Workspace) -> None:
+    """Each page keeps every subquery to its id range; no rule may behave differently inside a page."""
+    label = make_label(workspace)
+    whatsapp = make_channel(workspace, ChannelKind.WHATSAPP)
+    now = timezone.now()
+    for i in range(23):
+        contact = make_contact(workspace, name=f"c{i}", language=("en", "zh-Hant", "ja")[i % 3])
+        if i % 2:
+            make_identity(contact, whatsapp)
+        for days in range(i % 4):
+            conversation = make_conversation(
+                workspace, contact=contact, created_at=now - timedelta(days=days * 20), last_activity_at=now
+            )
+            if days == 1:
+                ConversationLabel.all_workspaces.create(workspace=workspace, conversation=conversation, label=label)
+        for days in range(i % 3):
+            feedback(contact, "complaint", days * 10)
+        if i % 5:
+            booking(contact, f"B{i}", flight="CX123" if i % 2 else "KA1")
+        if i % 7 == 0:
+            prefer(contact, "like", "窗口位")
+    rules: list[dict[str, Any]] = [
+        {"type": "conversations", "op": "at_most", "count": 1},
+        {"type": "conversations", "op": "at_least", "count": 1, "label_id": label.pk},
+        {"type": "last_contact", "op": "before", "days": 5},
+        {"type": "feedback", "feedback": "complaint", "op": "at_least", "count": 2, "days": 30},
+        {"type": "feedback", "feedback": "complaint", "op": "at_most", "count": 0},
+        {"type": "context", "kind": "booking", "data": {"flight": "CX123"}},
+        {"type": "channel", "channel_kind": "whatsapp"},
+        {"type": "preference", "preference": "like", "value": "窗口位"},
+        {"type": "language", "op": "not_equals", "value": "zh"},
+    ]
+    for match in ("all", "any"):
+        for index in range(len(rules)):
+            definition = clean_definition(workspace.pk, {"match": match, "rules": [rules[index], rules[index - 1]]})
+            segment = Segment(workspace=workspace, name="s", definition=definition)
+            whole = list(contacts_matching(workspace.pk, definition).order_by("pk").values_list("pk", flat=True))
+            assert list(iter_contact_ids(segment, chunk=4)) == whole, (match, rules[index], rules[index - 1])
+            assert count(segment) == len(whole)
