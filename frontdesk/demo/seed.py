@@ -41,6 +41,7 @@ from frontdesk.core.models import Member, Role, Team, TeamMembership, User, Work
 from frontdesk.demo import DEMO_PASSWORD, DEMO_WORKSPACE_SLUGS
 from frontdesk.demo import content as c
 from frontdesk.demo.disruption import replay_disruption
+from frontdesk.demo.profiles import seed_profiles
 from frontdesk.search.indexing import reindex
 
 DEFAULT_SEED = 20240601
@@ -150,6 +151,8 @@ def seed_demo(
     skyward = Workspace.objects.filter(slug=c.SKYWARD.slug).first()
     if skyward is not None:
         summary.messages += replay_disruption(skyward, seed, say)
+    # After the replay: the cancelled flight's passengers get their booking on it.
+    seed_profiles(seed, say)
     summary.seconds = time.perf_counter() - started
     return summary
 
