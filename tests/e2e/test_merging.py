@@ -60,12 +60,13 @@ def test_an_agent_merges_a_duplicate_and_a_supervisor_undoes_it(
     duplicates = ada.get_by_test_id("sidebar-duplicates")
     expect(duplicates).to_contain_text("陈大文")
     expect(duplicates).to_contain_text("Same phone number with another country code")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    ada.locator("#sidebar-duplicates").screenshot(path=str(SCREENSHOTS / "duplicates-en.png"))
     ada.get_by_role("button", name="Merge 陈大文 into this customer").click()
     form = ada.get_by_test_id("sidebar-merge-form")
     expect(form).to_contain_text("陳大文 is kept.")
     expect(form).to_contain_text("Conversations, with their messages: 1")
     assert serious_violations(ada) == []
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     ada.locator("#sidebar-duplicates").screenshot(path=str(SCREENSHOTS / "merge-confirm-en.png"))
     form.get_by_role("button", name="Merge", exact=True).click()
     # The page loads again with everything the merged contact had.
