@@ -16,7 +16,16 @@
     return null;
   }
 
+  // A merge or an unmerge changes every section of both contacts' sidebars.
+  function isMerge(event) {
+    return event.type === "contact.merged" || event.type === "contact.unmerged";
+  }
+
   function concerns(panel, event) {
+    if (isMerge(event)) {
+      var restored = event.restored ? event.restored.id : null;
+      return [contactOf(event), event.absorbed_id, restored].map(String).indexOf(panel.dataset.contactId) !== -1;
+    }
     // Business context (context.updated, context.removed) is a contact's too.
     if (event.type.indexOf("contact.") === 0 || event.type.indexOf("context.") === 0) {
       return String(contactOf(event)) === panel.dataset.contactId;
@@ -45,7 +54,8 @@
     var event = domEvent.detail;
     if (!panel || !event || !event.type || !concerns(panel, event)) return;
     panel.querySelectorAll("[data-sidebar-refresh]").forEach(function (section) {
-      if (section.dataset.sidebarRefresh.split(" ").indexOf(event.type) === -1 || busy(section)) return;
+      var wanted = isMerge(event) || section.dataset.sidebarRefresh.split(" ").indexOf(event.type) !== -1;
+      if (!wanted || busy(section)) return;
       window.htmx.trigger(section, "sidebar-refresh");
     });
   });
