@@ -132,14 +132,15 @@ def email_message(channel: Channel, text: str = "Hi", sender: str = EMAIL, **hea
 
 
 def widget_message(channel: Channel, user_id: str, text: str = "Hi") -> None:
+    event_id = f"w{next(_numbers)}"
     payload = {
         "type": "message",
-        "id": f"w{next(_numbers)}",
+        "id": event_id,
         "visitor": f"user:{user_id}",
         "verified": True,
         "text": text,
     }
-    store(channel, Delivery(events=[RawEvent(provider_event_id=payload["id"], payload=payload)]))
+    store(channel, Delivery(events=[RawEvent(provider_event_id=event_id, payload=payload)]))
 
 
 def contact_of(channel: Channel, external_id: str) -> Contact:
