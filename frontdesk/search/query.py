@@ -9,12 +9,13 @@ Ranking (ts_rank_cd on PostgreSQL, bm25 on SQLite, newer first on a tie) looks a
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils.safestring import SafeString
 
@@ -168,12 +169,21 @@ def sqlite_query(query: str, terms: Sequence[str]) -> str:
 
 
 # Every kind a member may see is listed, so the kinds never widen what the workspace and permissions allow.
-_POSTGRESQL = """
-WITH candidates AS MATERIALIZED (
+#
+# PostgreSQL gets one of two plans, chosen here rather than by the planner, which takes the words of a
+# query for independent and so misjudges words that go together (商务 and 舱) by a factor of 20:
+# - "matches": every match through the GIN index (at most MATCH_CAP), the newest CANDIDATES ranked. Costs
+#   what the query matches: right for rare words and codes.
+# - "newest": the workspace's newest entries (at most NEWEST_BUDGET), read newest first until CANDIDATES
+#   match. Costs CANDIDATES ÷ how common the words are: right for common words.
+# Which one: the rarest word's frequency in PostgreSQL's own statistics (``_frequencies``).
+_MATCHES = """
+WITH matches AS MATERIALIZED (
     SELECT id, kind, object_id, conversation_id, contact_id, created_at, document FROM search_searchentry
     WHERE workspace_id = %(workspace)s AND document @@ to_tsquery('simple', %(query)s) AND kind = ANY(%(kinds)s)
-    ORDER BY created_at DESC
-    LIMIT %(candidates)s
+    LIMIT %(cap)s
+), candidates AS MATERIALIZED (
+    SELECT * FROM matches ORDER BY created_at DESC LIMIT %(candidates)s
 )
 SELECT id, kind, object_id, conversation_id, contact_id, created_at,
        ts_rank_cd(document, to_tsquery('simple', %(query)s), 1) AS rank
@@ -181,6 +191,33 @@ FROM candidates
 ORDER BY rank DESC, created_at DESC, id DESC
 LIMIT %(limit)s OFFSET %(offset)s
 """
+
+_NEWEST = """
+WITH candidates AS MATERIALIZED (
+    SELECT * FROM (
+        SELECT id, kind, object_id, conversation_id, contact_id, created_at, document FROM search_searchentry
+        WHERE workspace_id = %(workspace)s ORDER BY created_at DESC LIMIT %(budget)s
+    ) newest
+    WHERE document @@ to_tsquery('simple', %(query)s) AND kind = ANY(%(kinds)s)
+    LIMIT %(candidates)s
+)
+SELECT id, kind, object_id, conversation_id, contact_id, created_at,
+       ts_rank_cd(document, to_tsquery('simple', %(query)s), 1) AS rank, count(*) OVER () AS found
+FROM candidates
+ORDER BY rank DESC, created_at DESC, id DESC
+LIMIT %(limit)s OFFSET %(offset)s
+"""
+
+# Each plan is held to its own access path: the other is switched off for the one statement.
+_ONLY = {
+    "matches": ("SET LOCAL enable_seqscan = off", "SET LOCAL enable_indexscan = off", "SET LOCAL work_mem = '64MB'"),
+    "newest": ("SET LOCAL enable_seqscan = off", "SET LOCAL enable_bitmapscan = off"),
+}
+MATCH_CAP = 20_000
+NEWEST_BUDGET = 50_000
+# Queries whose rarest word is estimated in fewer entries than this read their matches.
+RARE_ROWS = 20_000
+STATISTICS_SECONDS = 300
 
 _SQLITE = """
 WITH candidates AS (
@@ -197,22 +234,92 @@ LIMIT %(limit)s OFFSET %(offset)s
 """
 
 
+@dataclass
+class _Statistics:
+    at: float = -STATISTICS_SECONDS
+    frequencies: dict[str, float] = field(default_factory=dict)
+    floor: float = 0.0
+    rows: float = 0.0
+
+
+_statistics = _Statistics()
+
+
+def _frequencies() -> _Statistics:
+    """PostgreSQL's statistics of the index's words (the most common ones and the share of entries holding
+    each), read again every few minutes."""
+    if time.monotonic() - _statistics.at < STATISTICS_SECONDS:
+        return _statistics
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            "WHERE tablename = 'search_searchentry' AND attname = 'document'"
+        )
+        found = cursor.fetchone()
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'search_searchentry'")
+        rows = cursor.fetchone()
+    elements, shares = (found[0] or [], found[1] or []) if found else ([], [])
+    _statistics.frequencies = dict(zip(elements, shares, strict=False))
+    # A word beyond the most common ones is rarer than the rarest of them (PostgreSQL guesses half).
+    _statistics.floor = min(_statistics.frequencies.values(), default=0.0) / 2
+    _statistics.rows = max(float(rows[0]) if rows else 0.0, 0.0)
+    _statistics.at = time.monotonic()
+    return _statistics
+
+
+def estimated_rows(query: str, terms: Sequence[str]) -> float:
+    """How many entries may match at most: per alternative, its rarest word (a prefix counts every word it
+    begins); the alternatives added up."""
+    statistics = _frequencies()
+    total = 0.0
+    for words, prefix in branches(query, terms):
+        shares = []
+        for index, word in enumerate(words):
+            share = statistics.frequencies.get(word, statistics.floor)
+            if prefix and index == len(words) - 1:
+                share = statistics.floor + sum(
+                    value for element, value in statistics.frequencies.items() if element.startswith(word)
+                )
+            shares.append(share)
+        total += min(shares, default=0.0)
+    return min(1.0, total) * statistics.rows
+
+
+def _postgresql(params: dict[str, Any], query: str, terms: list[str]) -> list[tuple[Any, ...]]:
+    if estimated_rows(query, terms) > RARE_ROWS:
+        found = _run("newest", params)
+        # Whether the newest entries held CANDIDATES matches does not depend on the page: every page agrees.
+        if found and found[0][-1] >= CANDIDATES:
+            return [row[:-1] for row in found]
+    # Rare words; or common ones, but rarely together or not lately: read their matches (capped).
+    return _run("matches", params)
+
+
+def _run(plan: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    with transaction.atomic(), connection.cursor() as cursor:
+        for setting in _ONLY[plan]:
+            cursor.execute(setting)
+        cursor.execute(_NEWEST if plan == "newest" else _MATCHES, params)
+        return list(cursor.fetchall())
+
+
 def _rows(workspace_id: int, query: str, terms: list[str], kinds: list[str], limit: int, offset: int) -> list[_Row]:
     params: dict[str, Any] = {
         "workspace": workspace_id,
         "candidates": CANDIDATES,
         "limit": limit,
         "offset": offset,
+        "cap": MATCH_CAP,
+        "budget": NEWEST_BUDGET,
     }
     if connection.vendor == "postgresql":
-        sql = _POSTGRESQL
         params |= {"query": postgresql_query(query, terms), "kinds": kinds}
+        found = _postgresql(params, query, terms)
     else:
-        sql = _SQLITE
         params |= {"query": sqlite_query(query, terms), "kinds": json.dumps(kinds)}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchall()
+        with connection.cursor() as cursor:
+            cursor.execute(_SQLITE, params)
+            found = cursor.fetchall()
     rows = []
     for id_, kind, object_id, conversation_id, contact_id, created_at, rank in found:
         if isinstance(created_at, str):  # SQLite hands raw SQL's dates back as text

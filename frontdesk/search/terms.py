@@ -31,8 +31,16 @@ def index_terms(text: str) -> list[str]:
 
 
 def query_terms(query: str) -> list[str]:
-    """The distinct terms of a query, in the order written."""
-    return list(dict.fromkeys(index_terms(query)))
+    """The distinct terms of a query, in the order written; of a Chinese word and the shorter words jieba also
+    finds inside it (貴賓室: 贵宾室 and 贵宾), only the longest.
+
+    A text holding the longer word is indexed with its parts too, so asking for the parts as well finds
+    nothing more; and the database would take the parts for independent words, underestimate how many
+    texts hold them all, and choose a slow plan.
+    """
+    terms = list(dict.fromkeys(index_terms(query)))
+    chinese = [term for term in terms if _HAN.match(term)]
+    return [term for term in terms if not any(term != other and term in other for other in chinese)]
 
 
 def characters(text: str) -> list[str]:
