@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -80,6 +81,7 @@ def test_supervisor_builds_a_flight_segment_and_sees_its_count(browser: Browser,
     page.screenshot(path=str(SCREENSHOTS / "segments-edit-en.png"), full_page=True)
 
     page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r"/settings/segments/\d+/$"), timeout=20_000)
     expect(page.locator(".flash")).to_contain_text("The segment CX123 on 1 December was saved.")
     page.get_by_role("link", name="← Segments").click()
     expect(page.get_by_test_id("segment-count")).to_have_text("1")
