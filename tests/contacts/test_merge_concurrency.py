@@ -89,3 +89,25 @@ def test_a_message_from_a_new_channel_while_its_contact_is_merged_lands_on_the_k
     identity = Identity.in_workspace(workspace).get(channel=whatsapp)
     # Two contacts held the number (ambiguous) or the merge came first (one): either way no hidden contact.
     assert not Contact.in_workspace(workspace).get(pk=identity.contact_id).merged_into_id
+
+
+def test_a_new_customer_writing_on_two_channels_at_once_becomes_one_contact() -> None:
+    workspace = make_workspace()
+    whatsapp = make_channel(workspace, ChannelKind.WHATSAPP)
+    sms = make_channel(workspace, ChannelKind.SMS)
+    arrivals = [
+        (whatsapp, ContactRef(external_id="85291234567", phone="+85291234567", verified=frozenset({"phone"}))),
+        (sms, ContactRef(external_id="+85291234567", phone="+85291234567", verified=frozenset({"phone"}))),
+    ] * 5
+
+    def ingest(arrival: tuple[Any, ContactRef]) -> str:
+        channel, ref = arrival
+        with transaction.atomic():
+            message = InboundMessage(provider_message_id=f"m-{id(arrival)}-{threading.get_ident()}", contact=ref)
+            return ingest_message(channel, message)
+
+    in_threads(ingest, arrivals)
+    assert Contact.in_workspace(workspace).count() == 1
+    assert Identity.in_workspace(workspace).count() == 2
+    # The default setting joins the second channel's message into the first channel's case.
+    assert Conversation.in_workspace(workspace).count() == 1
