@@ -51,8 +51,10 @@ OPS_BY_TYPE: dict[str, tuple[str, ...]] = {
 }
 VALUELESS_OPS = ("is_set", "is_not_set")
 COUNT_OPS = ("at_least", "at_most")
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
-DATA_FIELD_PATTERN = re.compile(r"^[A-Za-z0-9_]{1,40}$")
+# Keys become JSON lookups (attributes__<key>): no "__", which the ORM would read as a lookup of its own,
+# and not only digits, which it would read as an array index.
+KEY_PATTERN = re.compile(r"^(?!\d+$)(?!.*__)[A-Za-z0-9_-]{1,40}$")
+DATA_FIELD_PATTERN = re.compile(r"^(?!\d+$)(?!.*__)[A-Za-z0-9_]{1,40}$")
 CONTEXT_KIND_PATTERN = re.compile(r"^[a-z0-9_-]{1,32}$")
 LANGUAGE_PATTERN = re.compile(r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$")
 
