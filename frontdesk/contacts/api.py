@@ -55,7 +55,7 @@ def _contact(member: Member, contact_id: int, permission: str) -> Contact:
         # A merged contact is hidden everywhere; its id reads as missing.
         raise _not_found()
     if not member.user.has_perm(permission, contact):
-        raise HttpError(403, "You may not change this contact.")
+        raise HttpError(403, "You may not do that with this contact.")
     return contact
 
 
