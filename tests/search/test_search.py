@@ -350,3 +350,34 @@ def test_the_search_page_lists_one_kind_ranked_and_paged(client: Client, agent: 
     # An unknown kind, or a broken offset, is the overview / the first page.
     assert 'data-testid="search-messages"' in client.get("/inbox/search/", {"q": "退款", "kind": "x"}).content.decode()
     assert client.get("/inbox/search/", {"q": "退款", "kind": "message", "offset": "x"}).status_code == 200
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_reads_common_words_newest_first_and_rare_ones_through_the_index(
+    agent: Member, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import connection
+
+    from frontdesk.search import query
+
+    conversation = make_conversation(agent.workspace)
+    now = timezone.now()
+    for number in range(1200):
+        make_message(conversation, text=f"refund {number}", created_at=now - timedelta(minutes=number))
+    rare = make_message(conversation, text="passport refund", created_at=now - timedelta(days=30))
+    reindex(agent.workspace.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE search_searchentry")
+    query._statistics.at = -query.STATISTICS_SECONDS  # read the fresh statistics
+    assert query.estimated_rows("refund", ["refund"]) > query.estimated_rows("passport", ["passport"])
+    assert found(agent, "passport") == [rare.pk]
+    page = search(agent, "refund", limit=5)
+    assert len(page.hits) == 5 and page.has_more
+    assert found(agent, "passport refund") == [rare.pk]
+    through_the_index = found(agent, "refund", limit=30)
+    # Call 1,200 entries common: the newest entries are read until 1,000 match, and rank the same.
+    monkeypatch.setattr(query, "RARE_ROWS", 100)
+    assert query.estimated_rows("refund", ["refund"]) > query.RARE_ROWS
+    assert found(agent, "refund", limit=30) == through_the_index
+    assert found(agent, "passport refund") == [rare.pk]  # too few among the newest: read through the index
