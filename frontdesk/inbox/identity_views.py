@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -43,7 +43,7 @@ def _other(member: Member, conversation: Conversation, value: str) -> Contact:
     """The contact named in the form, in the member's workspace (404 otherwise), and not the conversation's own."""
     other = get_contact_for_member(member, value if value.isdigit() else None)
     if other.pk == conversation.contact_id:
-        raise ValidationError("")
+        raise Http404
     return other
 
 
