@@ -60,7 +60,7 @@ class CheckResult:
     """What checking one message did."""
 
     conversation_id: int
-    # The conversation's incident after the check (None: in none).
+    # The incident this check grouped it into, or found it in when it had matches (None otherwise).
     incident_id: int | None = None
     incident_created: bool = False
     # (other conversation id, score) for each new likely duplicate.
@@ -227,6 +227,9 @@ def _record_duplicates(
 
 def _group(conversation: Conversation, matches: list[tuple[Candidate, float]], result: CheckResult) -> None:
     """Join the incident of the most similar match, or start one with the matches that are in none."""
+    if not matches:
+        # Nothing similar: no query (most messages); an incident it is already in stays as it is.
+        return
     workspace_id = conversation.workspace_id
     conversation_ids = [conversation.pk, *(candidate.conversation_id for candidate, _ in matches)]
     memberships = list(
@@ -243,8 +246,6 @@ def _group(conversation: Conversation, matches: list[tuple[Candidate, float]], r
     }
     if conversation.pk in current:
         result.incident_id = current[conversation.pk]
-        return
-    if not matches:
         return
     ranked = sorted(matches, key=lambda pair: -pair[1])
     for candidate, score in ranked:
