@@ -54,7 +54,7 @@ class WorkspaceForm(forms.ModelForm[Workspace]):
         required=False,
         help_text=_(
             "Join: the message goes into the open case, so one agent owns the problem. Offer: a new case opens "
-            "and its page offers to join the open one. Keep apart: one case per channel."
+            "and its page offers to join the open one. Separate: one case per channel."
         ),
     )
 
