@@ -105,6 +105,9 @@ def set_up_product(env: dict[str, str], script: str, *args: str) -> dict[str, An
     return fixture
 
 
+STARTUP_SECONDS = 120
+
+
 @contextmanager
 def serving(env: dict[str, str], var_dir: Path, port: int | None = None) -> Iterator[str]:
     """``frontdesk run`` (every role) on ``port``, yielding its base URL once healthy; stopped like Ctrl-C."""
@@ -114,7 +117,8 @@ def serving(env: dict[str, str], var_dir: Path, port: int | None = None) -> Iter
     with log.open("w") as output:
         web = subprocess.Popen([*FRONTDESK, "run", "--port", str(port)], env=env, stdout=output, stderr=output)
     try:
-        wait_for(partial(is_healthy, base), 30, "the web process", log)
+        # Generous: start-up imports jieba, OpenCC and numpy, and a loaded 2-core machine takes its time.
+        wait_for(partial(is_healthy, base), STARTUP_SECONDS, "the web process", log)
         yield base
     finally:
         web.send_signal(signal.SIGINT)

@@ -231,7 +231,7 @@ def test_the_cancelled_flight_shows_one_case_per_passenger_grouped_and_searchabl
     assert Conversation.in_workspace(skyward).filter(contact=case.contact, status=ConversationStatus.OPEN).count() == 1
 
     # The Chinese complaints, written in Traditional (Hong Kong and Taiwan) and Simplified, are one incident.
-    chinese = Message.in_workspace(skyward).filter(provider_message_id__in=["demo-disruption-3", "demo-disruption-6"])
+    chinese = Message.in_workspace(skyward).filter(provider_message_id__in=["demo-disruption-5", "demo-disruption-7"])
     incidents = IncidentConversation.in_workspace(skyward).filter(conversation__in=chinese.values("conversation"))
     assert incidents.count() == 2 and len(set(incidents.values_list("incident", flat=True))) == 1
     english = Message.in_workspace(skyward).get(provider_message_id="demo-disruption-0").conversation

@@ -20,7 +20,16 @@ from frontdesk.channels.api.adapter import sign
 from frontdesk.demo import DEMO_AGENT_EMAIL, DEMO_PASSWORD
 from tests.factories import PASSWORD
 from tests.fake_receiver import FakeReceiver
-from tests.running import free_port, frontdesk, is_healthy, product_env, serving, set_up_product, wait_for
+from tests.running import (
+    STARTUP_SECONDS,
+    free_port,
+    frontdesk,
+    is_healthy,
+    product_env,
+    serving,
+    set_up_product,
+    wait_for,
+)
 
 
 @contextmanager
@@ -57,11 +66,11 @@ def serve_demo(env: dict[str, str]) -> Iterator[str]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(partial(is_healthy, base), 60, "frontdesk run to serve")
+        wait_for(partial(is_healthy, base), STARTUP_SECONDS, "frontdesk run to serve")
     except AssertionError:
         process.kill()
         process.wait()
-        pytest.fail(f"frontdesk run did not serve within 60 s:\n{log.read_text()}")
+        pytest.fail(f"frontdesk run did not serve within {STARTUP_SECONDS} s:\n{log.read_text()}")
     yield base
     process.send_signal(signal.SIGINT)
     process.wait(timeout=30)
