@@ -53,7 +53,7 @@ def test_search_finds_either_chinese_script(running_product: str, browser: Brows
     # 請問 (Traditional) finds the Simplified passenger's 请问, highlighted in what they wrote.
     page.goto(f"{running_product}/inbox/search/?q={FLIGHT}+請問&kind=message")
     expect(page.locator("mark", has_text="请问").first).to_be_visible()
-    page.screenshot(path=str(SCREENSHOTS / "search-zh-hant.png"))
+    page.screenshot(path=str(SCREENSHOTS / "demo-search-zh-hant.png"))
     # 谢谢 (Simplified) finds the Hong Kong passenger's 謝謝.
     page.goto(f"{running_product}/inbox/search/?q={FLIGHT}+谢谢&kind=message")
     expect(page.locator("mark", has_text="謝謝").first).to_be_visible()
@@ -64,7 +64,7 @@ def test_answer_the_grouped_complaints_at_once(running_product: str, browser: Br
     page.goto(f"{running_product}/inbox/incidents/")
     rows = page.locator("[data-testid=incident-row]")
     expect(rows).not_to_have_count(0)
-    page.screenshot(path=str(SCREENSHOTS / "incidents-en.png"))
+    page.screenshot(path=str(SCREENSHOTS / "demo-incidents-en.png"))
     rows.filter(has_text=FLIGHT).filter(has_text=re.compile("[\u4e00-\u9fff]")).first.get_by_role("link").first.click()
     conversations = page.locator("[data-testid=incident-conversation]")
     count = conversations.count()
@@ -75,7 +75,7 @@ def test_answer_the_grouped_complaints_at_once(running_product: str, browser: Br
     page.locator("[data-testid=answer-all] button[type=submit]").click()
     outcome = page.locator("[data-testid=incident-outcome]")
     expect(outcome).to_contain_text(f"{count} conversations done")
-    page.screenshot(path=str(SCREENSHOTS / "incident-answered-en.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "demo-incident-answered-en.png"), full_page=True)
     # Each passenger got their own message, with their own name filled in, on their own conversation.
     first = conversations.first.get_by_role("link").first
     name = first.inner_text().strip()
