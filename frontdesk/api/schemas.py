@@ -142,6 +142,8 @@ class ConversationOut(Schema):
     waiting_since: datetime | None
     snoozed_until: datetime | None
     created_at: datetime
+    # Set on a case that was joined into another (the same problem on another channel): that case's id.
+    merged_into_id: int | None = None
 
 
 class AttachmentOut(Schema):

@@ -96,6 +96,7 @@ def conversation_out(conversation: Conversation, label_names: list[str] | None =
         waiting_since=conversation.waiting_since,
         snoozed_until=conversation.snoozed_until,
         created_at=conversation.created_at,
+        merged_into_id=conversation.merged_into_id,
     )
 
 

@@ -62,6 +62,8 @@ def test_join_moves_messages_and_labels_and_resolves_the_other(
     assert not ConversationLabel.in_workspace(workspace).filter(conversation=other).exists()
     updated = [event.payload["conversation"]["id"] for event in heard if event.type == "conversation.updated"]
     assert sorted(updated) == sorted([kept.pk, other.pk])
+    [resolved] = [e for e in heard if e.type == "conversation.updated" and e.payload["conversation"]["id"] == other.pk]
+    assert resolved.payload["conversation"]["merged_into_id"] == kept.pk
     assert AuditEntry.all_workspaces.filter(workspace=workspace, action="conversation.joined").count() == 1
 
 
