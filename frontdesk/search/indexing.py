@@ -6,6 +6,7 @@ entry is built one way whichever path wrote it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,12 @@ from frontdesk.search.models import EntryKind, SearchEntry
 from frontdesk.search.terms import characters, index_terms, joined, phone_terms
 
 _UPDATED = ["terms", "conversation_id", "contact_id", "created_at"]
+
+
+@functools.lru_cache(maxsize=20_000)
+def text_terms(text: str) -> str:
+    """The space-joined index terms of a text; "Thank you" and "好的" are segmented once, not per message."""
+    return " ".join(index_terms(text))
 
 
 def message_entry(
@@ -36,7 +43,7 @@ def message_entry(
         object_id=message_id,
         conversation_id=conversation_id,
         contact_id=contact_id,
-        terms=" ".join(index_terms(text)),
+        terms=text_terms(text),
         created_at=created_at,
     )
 
@@ -94,7 +101,7 @@ def contact_note_entries(notes: Iterable[ContactNote]) -> list[SearchEntry]:
             kind=EntryKind.CONTACT_NOTE,
             object_id=note.pk,
             contact_id=note.contact_id,
-            terms=" ".join(index_terms(note.text)),
+            terms=text_terms(note.text),
             created_at=note.created_at,
         )
         for note in notes
@@ -110,7 +117,7 @@ def conversation_entries(conversations: Iterable[Conversation]) -> list[SearchEn
             object_id=conversation.pk,
             conversation_id=conversation.pk,
             contact_id=conversation.contact_id,
-            terms=" ".join(index_terms(conversation.subject)),
+            terms=text_terms(conversation.subject),
             created_at=conversation.created_at,
         )
         for conversation in conversations
