@@ -344,3 +344,36 @@ def link_duplicate(duplicate: DuplicateCandidate, actor: Member) -> Conversation
         joined = join_conversations(actor, kept=kept, other=other)
         _decide(duplicate, actor, DuplicateStatus.LINKED)
     return joined
+
+
+def merge_incidents(incident: Incident, into: Incident, actor: Member) -> Incident:
+    """Move ``incident``'s conversations into ``into`` (the same problem grouped twice, e.g. once per language);
+    ``incident`` is resolved, empty. Returns ``into``."""
+    _check_actor(incident, actor)
+    _check_actor(into, actor)
+    if incident.pk == into.pk:
+        raise ValidationError(_("An incident cannot be merged into itself."))
+    if into.status != IncidentStatus.OPEN:
+        raise ValidationError(_("Choose an open incident to merge into."))
+    with transaction.atomic():
+        moved = list(
+            IncidentConversation.in_workspace(incident.workspace_id)
+            .filter(incident=incident, removed_at__isnull=True)
+            .values_list("conversation_id", flat=True)
+        )
+        IncidentConversation.in_workspace(incident.workspace_id).filter(
+            incident=incident, removed_at__isnull=True
+        ).update(incident=into)
+        _set_status(incident, IncidentStatus.RESOLVED)
+        _touch(incident)
+        _touch(into)
+        record(
+            incident.workspace_id,
+            "incident.merged",
+            incident,
+            actor=actor.user,
+            changes={"into": into.pk, "conversations": moved},
+        )
+        _announce(incident)
+        _announce(into)
+    return into

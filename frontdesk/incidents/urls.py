@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:incident_id>/resolve/", views.resolve_all, name="resolve"),
     path("<int:incident_id>/assign-me/", views.assign_all_to_me, name="assign-me"),
     path("<int:incident_id>/rename/", views.rename, name="rename"),
+    path("<int:incident_id>/merge/", views.merge, name="merge"),
     path("<int:incident_id>/conversations/<int:conversation_id>/remove/", views.remove_conversation, name="remove"),
     path("conversations/<int:conversation_id>/", views.conversation_banners, name="conversation"),
     path("duplicates/<int:duplicate_id>/link/", views.link_duplicate, name="duplicate-link"),

@@ -90,6 +90,12 @@ def _detail_context(member: Member, incident: Incident) -> dict[str, Any]:
         conversation.is_active = conversation.status in ACTIVE_STATUSES  # type: ignore[attr-defined]
     return {
         "incident": incident,
+        "others": (
+            Incident.in_workspace(member.workspace_id)
+            .filter(status=IncidentStatus.OPEN)
+            .exclude(pk=incident.pk)
+            .order_by("-updated_at")[:50]
+        ),
         "conversations": conversations,
         "open_conversations": sum(1 for c in conversations if c.status in ACTIVE_STATUSES),
     }
@@ -214,6 +220,20 @@ def remove_conversation(request: HttpRequest, incident_id: int, conversation_id:
         return _refused(request, incident, error)
     django_messages.success(request, _("The conversation is no longer part of this incident."))
     return _back(incident)
+
+
+@require_POST
+@member_required
+def merge(request: HttpRequest, incident_id: int) -> HttpResponse:
+    member = _member(request)
+    incident = get_incident_for_member(member, incident_id)
+    into = get_incident_for_member(member, request.POST.get("into"))
+    try:
+        actions.merge_incidents(incident, into, member)
+    except (ValidationError, PermissionDenied) as error:
+        return _refused(request, incident, error)
+    django_messages.success(request, _("The incidents are merged."))
+    return _back(into)
 
 
 @require_GET

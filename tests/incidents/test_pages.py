@@ -157,3 +157,35 @@ def test_an_agent_of_the_workspace_may_act_like_the_inbox_bulk_actions(
     assert client.post(f"/inbox/incidents/{incident.pk}/resolve/").status_code == 302
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.RESOLVED
+
+
+@pytest.mark.django_db
+def test_the_same_problem_grouped_twice_is_merged_into_one_incident(
+    signed_in: Client, incident: Incident, customer_writes: Callable[..., Conversation]
+) -> None:
+    from tests.incidents.conftest import CANCELLED_EN
+
+    english = [customer_writes(f"en-{n}", text) for n, text in enumerate(CANCELLED_EN[:2])]
+    other = Incident.all_workspaces.exclude(pk=incident.pk).get()
+    assert f'value="{incident.pk}"' in signed_in.get(f"/inbox/incidents/{other.pk}/").content.decode()
+    response = signed_in.post(f"/inbox/incidents/{other.pk}/merge/", {"into": incident.pk})
+    assert response["Location"] == f"/inbox/incidents/{incident.pk}/"
+    other.refresh_from_db()
+    assert other.status == IncidentStatus.RESOLVED
+    members = set(
+        IncidentConversation.all_workspaces.filter(incident=incident).values_list("conversation_id", flat=True)
+    )
+    assert {c.pk for c in english} <= members and len(members) == 5
+
+
+@pytest.mark.django_db
+def test_merging_into_another_workspaces_incident_is_a_404(
+    signed_in: Client, incident: Incident, customer_writes: Callable[..., Conversation]
+) -> None:
+    stranger_workspace = make_workspace("Elsewhere")
+    foreign = Incident.all_workspaces.create(workspace=stranger_workspace, title="Theirs")
+    response = signed_in.post(f"/inbox/incidents/{incident.pk}/merge/", {"into": foreign.pk})
+    assert response.status_code == 404
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.OPEN
+    assert IncidentConversation.all_workspaces.filter(incident=foreign).count() == 0
