@@ -286,6 +286,9 @@ def test_highlight_marks_the_original_text_across_scripts_and_widths() -> None:
     assert str(highlight("Flight ＣＸ８８０", query_terms("cx880"))) == "Flight <mark>ＣＸ８８０</mark>"
     assert str(highlight("It was CANCELLED, sadly", query_terms("canc"))) == "It was <mark>CANCELLED</mark>, sadly"
     assert str(highlight("a<b>&c refund", query_terms("refund"))) == "a&lt;b&gt;&amp;c <mark>refund</mark>"
+    # Where the normal form is longer than the original (a ligature, ß), the original's characters are marked.
+    assert str(highlight("My ﬁle is ready", query_terms("file"))) == "My <mark>ﬁle</mark> is ready"
+    assert str(highlight("Straße 5", query_terms("strasse"))) == "<mark>Straße</mark> 5"
     long = "x " * 100 + "refund" + " y" * 100
     cut = str(snippet(long, query_terms("refund")))
     assert cut.startswith("…") and cut.endswith("…") and "<mark>refund</mark>" in cut
