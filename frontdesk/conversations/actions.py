@@ -145,6 +145,26 @@ class ReplyFile:
     content: bytes
 
 
+def last_customer_channels(conversations: Sequence[Conversation]) -> dict[int, int]:
+    """The active channel each conversation's customer last wrote on (conversation id → channel id), in one query.
+
+    A case can span channels, and replies go out where the customer last wrote unless the agent chooses
+    otherwise; a conversation whose customer has not written on an active channel is left out.
+    """
+    if not conversations:
+        return {}
+    found: dict[int, int] = {}
+    rows = (
+        Message.in_workspace(conversations[0].workspace_id)
+        .filter(conversation__in=conversations, kind=MessageKind.INBOUND, channel__is_active=True)
+        .order_by("conversation_id", "-created_at", "-pk")
+        .values_list("conversation_id", "channel_id")
+    )
+    for conversation_id, channel_id in rows:
+        found.setdefault(conversation_id, channel_id)
+    return found
+
+
 def reply(
     conversation: Conversation,
     author: Member | None,
@@ -154,7 +174,8 @@ def reply(
     files: Sequence[ReplyFile] = (),
     content: Mapping[str, Any] | None = None,
 ) -> Message:
-    """A message to the customer, through ``via`` or the conversation's channel; queued, sent by a worker.
+    """A message to the customer, through ``via`` or else the channel they last wrote on in this conversation
+    (else the conversation's own); queued, sent by a worker.
 
     ``via`` may be any active channel on which the contact has an identity
     (the worker sends to that identity); the conversation's own channel is
@@ -178,7 +199,10 @@ def reply(
         raise ValidationError(_("A reply can be at most %(limit)d characters.") % {"limit": MAX_TEXT_LENGTH})
     if author is not None and author.workspace_id != conversation.workspace_id:
         raise ValidationError(_("That member is not in this workspace."))
-    channel_id = via.pk if via is not None else conversation.channel_id
+    if via is not None:
+        channel_id = via.pk
+    else:
+        channel_id = last_customer_channels([conversation]).get(conversation.pk, conversation.channel_id)
     channel = Channel.in_workspace(conversation.workspace_id).filter(pk=channel_id).first()
     if channel is None:
         raise ValidationError(_("That channel is not in this workspace."))

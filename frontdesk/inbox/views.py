@@ -28,7 +28,7 @@ from frontdesk.contacts.models import Identity
 from frontdesk.conversations import actions
 from frontdesk.conversations.access import get_attachment_for_member, get_conversation_for_member
 from frontdesk.conversations.attachments import detect_content_type
-from frontdesk.conversations.models import Conversation, ConversationStatus, Message, MessageKind, Priority
+from frontdesk.conversations.models import Conversation, ConversationStatus, Message, Priority
 from frontdesk.conversations.reply_rules import ReplyWindow, reply_window
 from frontdesk.core.access import get_for_member, get_member_for_member, get_team_for_member
 from frontdesk.core.decorators import member_required
@@ -172,14 +172,8 @@ def _composer_context(member: Member, conversation: Conversation, identities: Qu
     for identity in identities:
         if identity.channel.is_active:
             channels.setdefault(identity.channel_id, identity.channel)
-    last_inbound = (
-        Message.in_workspace(member.workspace_id)
-        .filter(conversation=conversation, kind=MessageKind.INBOUND, channel_id__in=list(channels))
-        .order_by("-created_at", "-pk")
-        .values_list("channel_id", flat=True)
-        .first()
-    )
-    chosen = last_inbound or conversation.channel_id
+    last_inbound = actions.last_customer_channels([conversation]).get(conversation.pk)
+    chosen = last_inbound if last_inbound in channels else conversation.channel_id
     options = [_channel_option(conversation, channel, channel.pk == chosen) for channel in channels.values()]
     try:
         canned_url = reverse("canned:search")

@@ -150,3 +150,24 @@ def test_an_empty_reply_is_refused_but_a_file_alone_is_enough(workspace: Workspa
     conversation.refresh_from_db()
     assert conversation.last_message_preview == "📎 pass.png"
     assert message.attachments.count() == 1
+
+
+def test_a_reply_goes_out_on_the_channel_the_customer_last_wrote_on_unless_the_agent_chooses(
+    workspace: Workspace, agent: Member
+) -> None:
+    conversation = conversation_on(workspace, ChannelKind.WHATSAPP)
+    customer_wrote(conversation, timedelta(minutes=30))
+    email = make_channel(workspace, ChannelKind.EMAIL)
+    make_identity(conversation.contact, email, "chan@example.com")
+    # The same case continues by email (one case per problem across channels).
+    later = customer_wrote(conversation, timedelta(minutes=5))
+    later.channel = email
+    later.save(update_fields=["channel"])
+
+    assert actions.reply(conversation, agent, "We have rebooked you.").channel_id == email.pk
+    whatsapp = conversation.channel
+    assert actions.reply(conversation, agent, "Also on WhatsApp.", via=whatsapp).channel_id == whatsapp.pk
+    # A disabled channel is not where replies go by default: the conversation's own channel is.
+    email.is_active = False
+    email.save(update_fields=["is_active"])
+    assert actions.reply(conversation, agent, "Back on WhatsApp.").channel_id == whatsapp.pk
