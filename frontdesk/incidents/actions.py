@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from frontdesk.canned.variables import render_canned
 from frontdesk.channels.models import Channel
 from frontdesk.conversations import actions as conversation_actions
-from frontdesk.conversations.models import Conversation, ConversationStatus, Message, MessageKind
+from frontdesk.conversations.models import Conversation, ConversationStatus
 from frontdesk.core.audit import record
 from frontdesk.core.models import Member
 from frontdesk.incidents.grouping import ACTIVE_STATUSES, incident_summary
@@ -68,22 +68,6 @@ def _may_change(actor: Member, conversation: Conversation) -> bool:
     return bool(actor.user.has_perm("conversations.change_conversation", conversation))
 
 
-def last_used_channels(conversations: list[Conversation]) -> dict[int, int]:
-    """The channel each conversation's customer last wrote on (conversation id → channel id), in one query."""
-    if not conversations:
-        return {}
-    found: dict[int, int] = {}
-    rows = (
-        Message.in_workspace(conversations[0].workspace_id)
-        .filter(conversation__in=conversations, kind=MessageKind.INBOUND, channel__isnull=False)
-        .order_by("conversation_id", "-created_at", "-pk")
-        .values_list("conversation_id", "channel_id")
-    )
-    for conversation_id, channel_id in rows:
-        found.setdefault(conversation_id, channel_id)
-    return found
-
-
 def answer_all(incident: Incident, actor: Member, text: str, *, resolve: bool = False) -> Outcome:
     """One message to every open conversation of the incident, its variables filled per conversation.
 
@@ -103,7 +87,7 @@ def answer_all(incident: Incident, actor: Member, text: str, *, resolve: bool = 
         )
     _check_actor(incident, actor)
     conversations = [c for c in conversations_of(incident) if c.status in ACTIVE_STATUSES]
-    channels = last_used_channels(conversations)
+    channels = conversation_actions.last_customer_channels(conversations)
     active_channels = {channel.pk: channel for channel in Channel.in_workspace(incident.workspace_id)}
     outcome = Outcome()
     for conversation in conversations:

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from frontdesk.channels.models import Channel
+from frontdesk.conversations import actions as conversation_actions
 from frontdesk.conversations.access import get_conversation_for_member
 from frontdesk.conversations.models import Conversation
 from frontdesk.core.decorators import member_required
@@ -83,7 +84,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(member: Member, incident: Incident) -> dict[str, Any]:
     conversations = list(actions.conversations_of(incident))
-    used = actions.last_used_channels(conversations)
+    used = conversation_actions.last_customer_channels(conversations)
     channels = {channel.pk: channel for channel in Channel.in_workspace(member.workspace_id)}
     for conversation in conversations:
         conversation.reply_channel = channels.get(used.get(conversation.pk, conversation.channel_id))  # type: ignore[attr-defined]
