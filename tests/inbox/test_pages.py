@@ -10,6 +10,7 @@ from django.utils import timezone
 from frontdesk.conversations.attachments import store_attachment
 from frontdesk.conversations.models import ConversationLabel, ConversationStatus, Message, MessageKind
 from frontdesk.core.models import Member, Role, Workspace
+from frontdesk.search.indexing import reindex
 from tests.factories import make_contact, make_conversation, make_label, make_member, make_message
 
 
@@ -39,6 +40,7 @@ def test_inbox_views_mine_and_unassigned(client: Client, agent: Member) -> None:
 def test_inbox_search_finds_by_contact_name(client: Client, agent: Member) -> None:
     make_conversation(agent.workspace, contact=make_contact(agent.workspace, name="陳大文"), subject="Seat")
     make_conversation(agent.workspace, subject="Other")
+    reindex(agent.workspace.pk)  # rows made directly announce nothing; the search index reads them now
     client.force_login(agent.user)
     page = client.get("/inbox/?q=陳大文").content.decode()
     assert "Seat" in page and "Other" not in page
