@@ -41,6 +41,8 @@ for minutes, name, subject, text in (
     )
     make_message(conversation, text=text)
     conversations.append(conversation.pk)
+from frontdesk.search.indexing import reindex
+reindex(workspace.pk)  # rows made directly announce nothing to the search index
 print(json.dumps({"conversations": conversations}))
 """
 
