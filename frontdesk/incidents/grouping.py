@@ -15,10 +15,9 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-from datasketch import MinHash  # type: ignore[import-untyped]
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -35,6 +34,9 @@ from frontdesk.incidents.models import (
 )
 from frontdesk.pipeline.events import publish
 from frontdesk.text.similarity import band_keys, is_empty, signature, to_bytes
+
+if TYPE_CHECKING:
+    from datasketch import MinHash  # type: ignore[import-untyped]
 
 CASE_MESSAGES = 3
 CASE_TEXT_LENGTH = 1000

@@ -8,13 +8,19 @@ Cantonese function words mapped to Mandarin and greetings, sign-offs and particl
 duplicates best (bench/README.md, "Understanding", has the comparison).
 """
 
+from __future__ import annotations
+
 import functools
 import hashlib
 import re
 from collections.abc import Hashable, Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH  # type: ignore[import-untyped]
+
+if TYPE_CHECKING:
+    # Imported when first used: datasketch pulls in scipy, a second or more of every process's start-up.
+    from datasketch import MinHash  # type: ignore[import-untyped]
 
 from frontdesk.text.normalise import normalise
 from frontdesk.text.segment import _tokenizer, stem, terms_of_normalised
@@ -97,12 +103,16 @@ _BATCH = 2048
 
 @functools.cache
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    from datasketch import MinHash
+
     # datasketch draws the permutations from the seed on every MinHash(): once per process is enough.
     permutations: tuple[np.ndarray, np.ndarray] = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
     return permutations
 
 
 def _empty_minhash(hashvalues: np.ndarray | None = None) -> MinHash:
+    from datasketch import MinHash
+
     return MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=hashvalues, permutations=_permutations(), scheme=SCHEME)
 
 
@@ -204,6 +214,8 @@ class DuplicateIndex[K: Hashable]:
 
     def __init__(self, threshold: float = 0.5) -> None:
         self.threshold = threshold
+        from datasketch import MinHashLSH
+
         self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
 
     def __len__(self) -> int:
