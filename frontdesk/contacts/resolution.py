@@ -66,9 +66,11 @@ def _serialise(workspace_id: int, keys: Iterable[tuple[str, str]]) -> None:
             for field, value in keys
         }
     )
+    if not numbers:
+        return
+    # One statement however many identifiers (T-23); unnest yields the sorted list in order.
     with connection.cursor() as cursor:
-        for number in numbers:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [number])
+        cursor.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", [numbers])
 
 
 def matching_contacts(workspace_id: int, refs: Sequence[ContactRef]) -> dict[str, Contact]:
