@@ -9,10 +9,8 @@ or local part. The same name alone is not enough. A pair an agent marked as
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
-import opencc  # type: ignore[import-untyped]
 import phonenumbers
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -25,6 +23,7 @@ from frontdesk.core.audit import record
 from frontdesk.core.models import Member
 from frontdesk.pipeline.events import publish
 from frontdesk.text import normalise
+from frontdesk.text.normalise import traditional_forms
 
 MAX_SUGGESTIONS = 5
 # Contacts read per look-up: a very common name is not worth scanning further.
@@ -52,11 +51,6 @@ class Suggestion:
         return [str(REASONS[code]) for code in self.reasons]
 
 
-@functools.cache
-def _to_traditional(config: str) -> opencc.OpenCC:
-    return opencc.OpenCC(config)
-
-
 def name_key(name: str) -> str:
     """A name as suggestions compare it: one script, case folded, without spaces."""
     return normalise(name).replace(" ", "")
@@ -65,9 +59,7 @@ def name_key(name: str) -> str:
 def _spellings(name: str) -> set[str]:
     """The ways ``name`` may be stored: as written, simplified, and in Traditional (standard, Hong Kong, Taiwan)."""
     simplified = normalise(name)
-    spellings = {name.strip(), simplified}
-    for config in ("s2t", "s2hk", "s2tw"):
-        spellings.add(str(_to_traditional(config).convert(simplified)))
+    spellings = {name.strip(), simplified, *traditional_forms(simplified)}
     return {spelling for spelling in spellings if spelling}
 
 

@@ -9,13 +9,11 @@ lookups compile on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-import opencc
 from django.db import connection, transaction
 from django.db.models import Count, Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -24,22 +22,17 @@ from frontdesk.channels.models import Channel
 from frontdesk.contacts.models import Contact, ContactFeedback, ContactPreference, ContextObject, Identity
 from frontdesk.conversations.models import Conversation, ConversationLabel
 from frontdesk.segments.models import Segment
-from frontdesk.text.normalise import to_simplified
+from frontdesk.text.normalise import to_simplified, traditional_forms
 
 type Definition = dict[str, Any]
 # A range of contact ids (low excluded, high included; None: no end) that every part of the query keeps to.
 type Window = tuple[int, int | None] | None
 
 
-@functools.cache
-def _to_traditional(config: str) -> opencc.OpenCC:
-    return opencc.OpenCC(config)
-
-
 def script_variants(text: str) -> list[str]:
     """``text`` as written, in Simplified, and in Hong Kong, Taiwan and standard Traditional, without repeats."""
     variants = [text, to_simplified(text)]
-    variants += [str(_to_traditional(config).convert(text)) for config in ("s2hk", "s2tw", "s2t")]
+    variants += traditional_forms(text)
     return list(dict.fromkeys(variants))
 
 

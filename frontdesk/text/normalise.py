@@ -69,6 +69,17 @@ def to_simplified(text: str) -> str:
     return str(_converter().convert(text))
 
 
+@functools.cache
+def _to_traditional(config: str) -> opencc.OpenCC:
+    return opencc.OpenCC(config)
+
+
+def traditional_forms(text: str) -> list[str]:
+    """Simplified ``text`` written in Hong Kong, Taiwan and OpenCC standard Traditional, in that order (repeats
+    kept): the ways a word may be stored by people who write Traditional."""
+    return [str(_to_traditional(config).convert(text)) for config in ("s2hk", "s2tw", "s2t")]
+
+
 def normalise(text: str) -> str:
     """The comparison form of `text`: NFKC (full-width → half-width), casefolded, Simplified Chinese, whitespace
     collapsed to single spaces and trimmed. Idempotent; never shown to anyone."""
