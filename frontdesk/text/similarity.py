@@ -120,7 +120,9 @@ def _is_identifier(term: str) -> bool:
     return bool(_DIGIT.search(term)) and (bool(_LETTER.search(term)) or len(term) >= 5)
 
 
-def _comparison_text(text: str) -> str:
+def comparison_text(text: str) -> str:
+    """The text as it is compared: normalised (Simplified, half-width, lower case), codes written without their
+    space (CX 880 is CX880), Hong Kong Cantonese words in their Mandarin form."""
     normalised = _SPACED_CODE.sub(
         lambda match: match.group(0) if match.group(1) in STOP_WORDS else match.group(1) + match.group(2),
         normalise(text),
@@ -128,6 +130,20 @@ def _comparison_text(text: str) -> str:
     for cantonese, mandarin in _CANTONESE:
         normalised = normalised.replace(cantonese, mandarin)
     return normalised
+
+
+def _latin_terms(comparable: str) -> Iterable[str]:
+    """The stemmed Latin-script words, codes and long numbers of a comparison text, without stop words."""
+    for term in terms_of_normalised(_HAN.sub(" ", comparable)):
+        if term not in _STOP_TERMS and not (term.isdigit() and len(term) < 5):
+            yield term
+
+
+def identifiers(text: str) -> frozenset[str]:
+    """The codes and long numbers a text names (flight CX880, order 123456), in their compared form: what makes
+    one customer's problem another's, however it is worded."""
+    comparable = comparison_text(text[:COMPARED_CHARACTERS])
+    return frozenset(term for term in _latin_terms(comparable) if _is_identifier(term))
 
 
 def shingles(text: str, n: int = 0) -> set[str]:
@@ -138,7 +154,7 @@ def shingles(text: str, n: int = 0) -> set[str]:
     IDENTIFIER_SHARE of the others, so sharing them counts more. Only the first COMPARED_CHARACTERS count.
     `n` > 0 adds the character n-grams of the Chinese text (the first design, n=3; bench/understanding.py
     compares them). Empty for text with no words."""
-    comparable = _comparison_text(text[:COMPARED_CHARACTERS])
+    comparable = comparison_text(text[:COMPARED_CHARACTERS])
     found: set[str] = set()
     tokenizer = _tokenizer()
     for run in _HAN_RUN.findall(comparable):
@@ -150,9 +166,7 @@ def shingles(text: str, n: int = 0) -> set[str]:
                 found.add("#" + content)
             found.update("#" + content[i : i + n] for i in range(len(content) - n + 1))
     identifiers = []
-    for term in terms_of_normalised(_HAN.sub(" ", comparable)):
-        if term in _STOP_TERMS or (term.isdigit() and len(term) < 5):
-            continue
+    for term in _latin_terms(comparable):
         found.add(term)
         if _is_identifier(term):
             identifiers.append(term)
