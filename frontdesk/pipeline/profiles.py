@@ -21,6 +21,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from frontdesk.api.serializers import contact_out
 from frontdesk.channels.base import MediaUnavailable, profile_fetcher_for
 from frontdesk.channels.models import Channel
 from frontdesk.contacts.models import Contact, Identity
@@ -32,6 +33,7 @@ from frontdesk.core.http_client import (
     ResponseTooLarge,
     http_client,
 )
+from frontdesk.pipeline.events import publish
 
 logger = logging.getLogger(__name__)
 
@@ -113,8 +115,12 @@ def fetch_profile(identity: Identity, client: HttpClient) -> ProfileOutcome:
             else:
                 logger.info("Profile picture of identity %s refused: %s", identity.pk, content_type)
         locked.save(update_fields=changed)
-        if name:
-            Contact.all_workspaces.filter(pk=identity.contact_id, name="").update(name=name, updated_at=timezone.now())
+        if name and Contact.all_workspaces.filter(pk=identity.contact_id, name="").update(
+            name=name, updated_at=timezone.now()
+        ):
+            # Search, the inbox and open sidebars learn the name as they would an agent's edit.
+            contact = Contact.all_workspaces.get(pk=identity.contact_id)
+            publish("contact.updated", contact.workspace_id, {"contact": contact_out(contact).model_dump(mode="json")})
     return ProfileOutcome("fetched")
 
 

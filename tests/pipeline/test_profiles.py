@@ -146,3 +146,23 @@ def test_the_picture_is_shown_only_to_members_of_the_workspace(
     outsider = make_member(make_workspace())
     client.login(email=outsider.user.email, password=PASSWORD)
     assert client.get(path).status_code == 404
+
+
+def test_a_fetched_name_is_found_by_search_in_either_script(
+    client: Client,
+    channel: Channel,
+    line_api: FakeReceiver,
+    agent: Member,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from frontdesk.search.models import EntryKind
+    from frontdesk.search.query import search
+
+    customer_writes(client, channel, 1)
+    identity = Identity.all_workspaces.get(channel=channel)
+    assert not search(agent, "陳大文", kinds=[EntryKind.CONTACT]).hits
+    profile_answer(line_api)
+    with django_capture_on_commit_callbacks(execute=True):
+        fetch_identity_profiles.call([identity.pk])
+    [hit] = search(agent, "陈大文", kinds=[EntryKind.CONTACT]).hits
+    assert hit.object_id == identity.contact_id
