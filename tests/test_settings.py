@@ -74,27 +74,22 @@ def test_scale_out_mode_uses_postgresql_with_a_pool_and_redis(tmp_path: Path) ->
     assert not (tmp_path / "secret_key").exists()
 
 
-def test_unsupported_database_url_fails_with_a_clear_message(tmp_path: Path) -> None:
+def refusal(tmp_path: Path, **env: str) -> str:
+    """What a process started with `env` says when the settings refuse it (it must not start)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDESK_")}
-    environment |= {
-        "DJANGO_SETTINGS_MODULE": "frontdesk.settings",
-        "FRONTDESK_VAR_DIR": str(tmp_path),
-        "FRONTDESK_DATABASE_URL": "mysql://root@127.0.0.1/test",
-    }
+    environment |= {"DJANGO_SETTINGS_MODULE": "frontdesk.settings", "FRONTDESK_VAR_DIR": str(tmp_path), **env}
     result = subprocess.run([sys.executable, "-c", PROBE], env=environment, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
-    assert "FRONTDESK_DATABASE_URL must point at SQLite or PostgreSQL" in result.stderr
+    return result.stderr
+
+
+def test_unsupported_database_url_fails_with_a_clear_message(tmp_path: Path) -> None:
+    stderr = refusal(tmp_path, FRONTDESK_DATABASE_URL="mysql://root@127.0.0.1/test")
+    assert "FRONTDESK_DATABASE_URL must point at SQLite or PostgreSQL" in stderr
 
 
 def test_an_unknown_similarity_model_fails_with_a_clear_message(tmp_path: Path) -> None:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDESK_")}
-    environment |= {
-        "DJANGO_SETTINGS_MODULE": "frontdesk.settings",
-        "FRONTDESK_VAR_DIR": str(tmp_path),
-        "FRONTDESK_SIMILARITY_MODEL": "word2vec",
-    }
-    result = subprocess.run([sys.executable, "-c", PROBE], env=environment, capture_output=True, text=True, timeout=60)
-    assert result.returncode != 0
-    assert "FRONTDESK_SIMILARITY_MODEL must be minhash or use-multilingual, got 'word2vec'" in result.stderr
+    stderr = refusal(tmp_path, FRONTDESK_SIMILARITY_MODEL="word2vec")
+    assert "FRONTDESK_SIMILARITY_MODEL must be minhash or use-multilingual, got 'word2vec'" in stderr
     # The embedding model is installed with the dev extras, so choosing it starts.
     assert probe(tmp_path, FRONTDESK_SIMILARITY_MODEL="use-multilingual")["engine"].endswith("sqlite3")
