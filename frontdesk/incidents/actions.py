@@ -7,6 +7,7 @@ conversation by conversation: the same channel rules, audit and events.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -55,6 +56,21 @@ def conversations_of(incident: Incident) -> QuerySet[Conversation]:
     )
 
 
+def visible_conversations(incident: Incident, member: Member) -> list[Conversation]:
+    """The incident's conversations that ``member`` may see (``conversations.view_conversation``), oldest first."""
+    return [c for c in conversations_of(incident) if member.user.has_perm("conversations.view_conversation", c)]
+
+
+def reply_channels(conversations: Sequence[Conversation]) -> dict[int, Channel | None]:
+    """The channel an answer to each conversation goes out on (conversation id → channel): the one its customer
+    last wrote on, else the conversation's own."""
+    if not conversations:
+        return {}
+    used = conversation_actions.last_customer_channels(conversations)
+    channels = {channel.pk: channel for channel in Channel.in_workspace(conversations[0].workspace_id)}
+    return {c.pk: channels.get(used.get(c.pk, c.channel_id)) for c in conversations}
+
+
 def _announce(incident: Incident) -> None:
     publish("incident.updated", incident.workspace_id, {"incident": incident_summary(incident)})
 
@@ -87,8 +103,7 @@ def answer_all(incident: Incident, actor: Member, text: str, *, resolve: bool = 
         )
     _check_actor(incident, actor)
     conversations = [c for c in conversations_of(incident) if c.status in ACTIVE_STATUSES]
-    channels = conversation_actions.last_customer_channels(conversations)
-    active_channels = {channel.pk: channel for channel in Channel.in_workspace(incident.workspace_id)}
+    via_channels = reply_channels(conversations)
     outcome = Outcome()
     for conversation in conversations:
         if not _may_change(actor, conversation):
@@ -104,9 +119,8 @@ def answer_all(incident: Incident, actor: Member, text: str, *, resolve: bool = 
                 )
             )
             continue
-        via = active_channels.get(channels.get(conversation.pk, conversation.channel_id))
         try:
-            conversation_actions.reply(conversation, actor, rendered.text, via=via)
+            conversation_actions.reply(conversation, actor, rendered.text, via=via_channels[conversation.pk])
         except ValidationError as error:
             outcome.refused.append((conversation, " ".join(error.messages)))
             continue

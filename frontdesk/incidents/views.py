@@ -13,8 +13,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from frontdesk.channels.models import Channel
-from frontdesk.conversations import actions as conversation_actions
 from frontdesk.conversations.access import get_conversation_for_member
 from frontdesk.conversations.models import Conversation
 from frontdesk.core.decorators import member_required
@@ -83,11 +81,10 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(member: Member, incident: Incident) -> dict[str, Any]:
-    conversations = list(actions.conversations_of(incident))
-    used = conversation_actions.last_customer_channels(conversations)
-    channels = {channel.pk: channel for channel in Channel.in_workspace(member.workspace_id)}
+    conversations = actions.visible_conversations(incident, member)
+    channels = actions.reply_channels(conversations)
     for conversation in conversations:
-        conversation.reply_channel = channels.get(used.get(conversation.pk, conversation.channel_id))  # type: ignore[attr-defined]
+        conversation.reply_channel = channels[conversation.pk]  # type: ignore[attr-defined]
         conversation.is_active = conversation.status in ACTIVE_STATUSES  # type: ignore[attr-defined]
     return {
         "incident": incident,
