@@ -14,6 +14,7 @@ from frontdesk.api.auth import MemberToken
 from frontdesk.api.routers import channels, contacts, conversations, workspace
 from frontdesk.callbacks.api import router as callbacks_router
 from frontdesk.contacts.api import attributes_router, context_router, profile_router
+from frontdesk.incidents.api import router as incidents_router
 from frontdesk.search.api import router as search_router
 from frontdesk.segments.api import router as segments_router
 
@@ -66,3 +67,4 @@ api.add_router("/conversations", conversations.router)
 api.add_router("/callbacks", callbacks_router)
 api.add_router("/segments", segments_router)
 api.add_router("/search", search_router)
+api.add_router("/incidents", incidents_router)
