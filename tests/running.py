@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from functools import partial
+from contextlib import closing, contextmanager
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,29 +64,71 @@ def clean_env(var_dir: Path) -> dict[str, str]:
 
 
 @contextmanager
-def product_env(var_dir: Path) -> Iterator[dict[str, str]]:
-    """Embedded mode; in the scale-out pass, a fresh PostgreSQL database and the test Redis."""
+def product_env(var_dir: Path, *, migrated: bool = False) -> Iterator[dict[str, str]]:
+    """Embedded mode; in the scale-out pass, a fresh PostgreSQL database and the test Redis.
+
+    The database is empty, or with ``migrated`` a copy of one that ``frontdesk migrate`` made earlier in
+    this session: migrating costs a product start several seconds, so it is done once (see
+    ``migrated_database``). Tests of migrating itself, like `make run` on a new machine, leave it empty.
+    """
     environment = clean_env(var_dir)
     database_url = os.environ.get("FRONTDESK_DATABASE_URL")
     if not database_url:
+        if migrated:
+            copy_sqlite(migrated_database(), var_dir / "frontdesk.sqlite3")
         yield environment
         return
-    with scratch_database(database_url) as url:
+    template = migrated_database() if migrated else None
+    with scratch_database(database_url, template) as url:
         yield environment | {"FRONTDESK_DATABASE_URL": url, "FRONTDESK_REDIS_URL": os.environ["FRONTDESK_REDIS_URL"]}
 
 
 @contextmanager
-def scratch_database(database_url: str) -> Iterator[str]:
-    """A new, empty PostgreSQL database beside ``database_url``'s, dropped afterwards."""
+def scratch_database(database_url: str, template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database beside ``database_url``'s, empty or a copy of ``template``; dropped afterwards."""
     base = database_url.rsplit("/", 1)[0]
     name = f"frontdesk_scratch_{uuid.uuid4().hex[:10]}"
+    copy_of = f' TEMPLATE "{template}"' if template else ""
     with psycopg.connect(base + "/postgres", autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"{copy_of}')
     try:
         yield f"{base}/{name}"
     finally:
-        with psycopg.connect(base + "/postgres", autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(base, name)
+
+
+def drop_database(base: str, name: str) -> None:
+    with psycopg.connect(base + "/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@cache
+def migrated_database() -> str:
+    """A database ``frontdesk migrate`` made, for this session's products to copy; removed when the session ends.
+
+    SQLite: the file's path. PostgreSQL: the name of a database beside FRONTDESK_DATABASE_URL's.
+    """
+    directory = Path(tempfile.mkdtemp(prefix="frontdesk-migrated-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    environment = clean_env(directory)
+    database_url = os.environ.get("FRONTDESK_DATABASE_URL")
+    if not database_url:
+        frontdesk("migrate", "--no-input", env=environment)
+        return str(directory / "frontdesk.sqlite3")
+    base = database_url.rsplit("/", 1)[0]
+    name = f"frontdesk_migrated_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(base + "/postgres", autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    atexit.register(drop_database, base, name)
+    frontdesk("migrate", "--no-input", env=environment | {"FRONTDESK_DATABASE_URL": f"{base}/{name}"})
+    return name
+
+
+def copy_sqlite(source: str, target: Path) -> None:
+    """Copy a SQLite database through SQLite's backup, which also takes what is still in its write-ahead log."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(source)) as original, closing(sqlite3.connect(target)) as copy:
+        original.backup(copy)
 
 
 def is_healthy(base: str) -> bool:
@@ -94,11 +140,10 @@ def is_healthy(base: str) -> bool:
 
 
 def set_up_product(env: dict[str, str], script: str, *args: str) -> dict[str, Any]:
-    """Migrate the product's database, then run ``script`` (Python, Django set up) with ``args``.
+    """Run ``script`` (Python, Django set up) with ``args`` on the product's migrated database.
 
     The script prints one JSON object last (the ids and secrets the test needs), which is returned.
     """
-    frontdesk("migrate", "--no-input", env=env)
     made = subprocess.run([sys.executable, "-c", script, *args], env=env, capture_output=True, text=True, cwd=REPO)
     assert made.returncode == 0, made.stderr
     fixture: dict[str, Any] = json.loads(made.stdout.strip().splitlines()[-1])

@@ -37,7 +37,7 @@ def serving_product(
     var_dir: Path, script: str, *args: str, env: Mapping[str, str] | None = None, port: int | None = None
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """The product set up by ``script`` (see ``set_up_product``) and served; yields its base URL and the fixture."""
-    with product_env(var_dir) as environment:
+    with product_env(var_dir, migrated=True) as environment:
         environment = environment | {"DJANGO_SETTINGS_MODULE": "frontdesk.settings"} | dict(env or {})
         fixture = set_up_product(environment, script, *args)
         with serving(environment, var_dir, port) as base:

@@ -25,7 +25,7 @@ PHONE = ViewportSize(width=390, height=844)
 
 @pytest.fixture(scope="module")
 def running_product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with product_env(tmp_path_factory.mktemp("a11y")) as env:
+    with product_env(tmp_path_factory.mktemp("a11y"), migrated=True) as env:
         yield from serve_demo(env)
 
 

@@ -24,7 +24,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 @pytest.fixture(scope="module")
 def running_product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with product_env(tmp_path_factory.mktemp("disruption")) as env:
+    with product_env(tmp_path_factory.mktemp("disruption"), migrated=True) as env:
         yield from serve_demo(env)
 
 

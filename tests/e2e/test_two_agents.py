@@ -20,7 +20,7 @@ DESK: ViewportSize = {"width": 1280, "height": 720}
 
 @pytest.fixture(scope="module")
 def running_product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with product_env(tmp_path_factory.mktemp("two-agents")) as env:
+    with product_env(tmp_path_factory.mktemp("two-agents"), migrated=True) as env:
         yield from serve_demo(env)
 
 

@@ -15,7 +15,7 @@ import pytest
 import websockets.sync.client
 from websockets.typing import Origin
 
-from tests.running import FRONTDESK, free_port, frontdesk, is_healthy, product_env, wait_for
+from tests.running import FRONTDESK, free_port, is_healthy, product_env, wait_for
 
 pytestmark = pytest.mark.services
 
@@ -44,10 +44,9 @@ print(json.dumps({"token": issue_token(member, "live")[1], "session": session.se
 
 @pytest.fixture
 def two_web_processes(tmp_path: Path) -> Iterator[tuple[str, str, dict[str, object]]]:
-    with product_env(tmp_path) as env:
+    with product_env(tmp_path, migrated=True) as env:
         assert "FRONTDESK_REDIS_URL" in env, "this test runs in the scale-out pass"
         env = env | {"DJANGO_SETTINGS_MODULE": "frontdesk.settings"}
-        frontdesk("migrate", "--no-input", env=env)
         made = subprocess.run(
             [sys.executable, "-c", SETUP], env=env, capture_output=True, text=True, check=True, cwd=REPO
         )
