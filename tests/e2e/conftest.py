@@ -11,13 +11,26 @@ from tests.fake_receiver import FakeReceiver, running_receiver
 from tests.running import launch_chromium
 
 
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    """A Chromium of the test's own, so no page of an earlier test is still connected."""
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """One Chromium for the whole session: launching one costs a second or more on a loaded machine."""
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def browser(chromium: Browser) -> Iterator[Browser]:
+    """Chromium for one test: its pages are in contexts of their own, all closed when it ends.
+
+    So no page of an earlier test is still connected (an agent online, a socket open), and none shares
+    cookies or storage with another test's.
+    """
+    assert not chromium.contexts, "an earlier test left pages open"
+    yield chromium
+    for context in chromium.contexts:
+        context.close()
 
 
 @pytest.fixture(scope="module")
