@@ -18,25 +18,23 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from frontdesk.conversations.models import Conversation, ConversationStatus, Message, MessageKind
 from frontdesk.core.audit import record
 from frontdesk.incidents.models import (
-    CaseSignature,
-    DuplicateCandidate,
     DuplicateStatus,
     Incident,
     IncidentConversation,
     IncidentStatus,
-    SignatureBand,
 )
-from frontdesk.pipeline.events import publish
+from frontdesk.pipeline.events import collecting, publish
 from frontdesk.text.similarity import band_keys, is_empty, signature, to_bytes
 
 if TYPE_CHECKING:
     from datasketch import MinHash  # type: ignore[import-untyped]
+    from django.db.backends.utils import CursorWrapper
 
 CASE_MESSAGES = 3
 CASE_TEXT_LENGTH = 1000
@@ -81,97 +79,178 @@ def check_message(message: Message) -> CheckResult | None:
     """
     if message.kind != MessageKind.INBOUND or not (message.text or "").strip():
         return None
-    with transaction.atomic():
+    # Its events (an incident and a likely duplicate can come together) reach the subscribers in one dispatch.
+    with transaction.atomic(), collecting():
         return _check(message)
 
 
 def _check(message: Message) -> CheckResult | None:
     workspace_id = message.workspace_id
-    conversation = (
-        Conversation.in_workspace(workspace_id)
-        .select_for_update()
-        .only("pk", "workspace_id", "contact_id", "status", "last_message_preview")
-        .filter(pk=message.conversation_id)
-        .first()
-    )
-    if conversation is None or conversation.status not in ACTIVE_STATUSES:
-        return None
-    at = message.created_at or timezone.now()
-    stored = CaseSignature.in_workspace(workspace_id).filter(conversation_id=conversation.pk).first()
-    if stored is not None and stored.message_count >= CASE_MESSAGES:
-        CaseSignature.all_workspaces.filter(pk=stored.pk).update(last_message_at=at)
-        return None
-    text = message.text.strip() if stored is None else f"{stored.text}\n{message.text.strip()}"
-    text = text[:CASE_TEXT_LENGTH]
-    minhash = signature(text)
-    if is_empty(minhash):
-        return None
-    keys = band_keys(minhash)
-    case = _store(stored, conversation, text, minhash, keys, at)
-    result = CheckResult(conversation_id=conversation.pk)
-    candidates = _candidates(case, keys, at)
-    result.candidates = len(candidates)
+    with connection.cursor() as cursor:
+        # The conversation, locked (PostgreSQL; SQLite's transactions take the write lock at BEGIN), and its
+        # signature if it has one.
+        cursor.execute(
+            _LOCK_CONVERSATION if connection.features.has_select_for_update else _READ_CONVERSATION,
+            [message.conversation_id, workspace_id],
+        )
+        row = cursor.fetchone()
+        if row is None or row[1] not in ACTIVE_STATUSES:
+            return None
+        conversation = Conversation(pk=message.conversation_id, workspace_id=workspace_id, contact_id=row[0])
+        stored: tuple[int, str, int] | None = None if row[2] is None else (row[2], row[3], row[4])
+        at = message.created_at or timezone.now()
+        if stored is not None and stored[2] >= CASE_MESSAGES:
+            cursor.execute(
+                "UPDATE incidents_casesignature SET last_message_at = %s WHERE id = %s", [_db_time(at), stored[0]]
+            )
+            return None
+        text = message.text.strip() if stored is None else f"{stored[1]}\n{message.text.strip()}"
+        text = text[:CASE_TEXT_LENGTH]
+        minhash = signature(text)
+        if is_empty(minhash):
+            return None
+        keys = band_keys(minhash)
+        signature_id = _store(cursor, stored, conversation, text, minhash, keys, at)
+        candidates = _candidates(cursor, conversation, signature_id, keys, at)
+    result = CheckResult(conversation_id=conversation.pk, candidates=len(candidates))
     similar = list(zip(candidates, _scores(minhash, candidates), strict=True))
-    _record_duplicates(conversation, similar, at, result)
+    _record_duplicates(conversation, similar, result)
     _group(conversation, [(c, s) for c, s in similar if s >= _threshold("GROUP_THRESHOLD")], result)
     return result
 
 
+# The check runs for every customer message: its statements are written out rather than built by the ORM, which
+# cost more than running them (a third of the check went to building filters).
+
+
+def _db_time(value: datetime) -> str | datetime | None:
+    """A datetime as a raw statement's parameter (SQLite stores naive UTC text)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+_READ_CONVERSATION = (
+    "SELECT c.contact_id, c.status, s.id, s.text, s.message_count FROM conversations_conversation c"
+    " LEFT JOIN incidents_casesignature s ON s.conversation_id = c.id WHERE c.id = %s AND c.workspace_id = %s"
+)
+_LOCK_CONVERSATION = _READ_CONVERSATION + " FOR UPDATE OF c"
+
+
+def _statement(template: str, **lists: int | tuple[int, int]) -> str:
+    """``template`` with each ``{name}`` made into the placeholders of a list: ``%s, %s…`` for a count of
+    values, ``(%s, %s), (%s, %s)…`` for (rows, columns)."""
+    marks = {}
+    for name, size in lists.items():
+        if isinstance(size, int):
+            marks[name] = ", ".join(["%s"] * size)
+        else:
+            rows, columns = size
+            marks[name] = ", ".join(["(" + ", ".join(["%s"] * columns) + ")"] * rows)
+    return template.format(**marks)
+
+
 def _store(
-    stored: CaseSignature | None,
+    cursor: CursorWrapper,
+    stored: tuple[int, str, int] | None,
     conversation: Conversation,
     text: str,
     minhash: MinHash,
     keys: list[int],
     at: datetime,
-) -> CaseSignature:
+) -> int:
+    """Write the case signature and its band keys; returns the signature's id.
+
+    A signature that changed keeps the band rows of the keys it still has: only the others are deleted and added.
+    """
     data = to_bytes(minhash)
     if stored is None:
-        case = CaseSignature.all_workspaces.create(
-            workspace_id=conversation.workspace_id,
-            conversation_id=conversation.pk,
-            contact_id=conversation.contact_id,
-            text=text,
-            message_count=1,
-            minhash=data,
-            first_message_at=at,
-            last_message_at=at,
+        cursor.execute(
+            "INSERT INTO incidents_casesignature (workspace_id, conversation_id, contact_id, text, message_count,"
+            " minhash, first_message_at, last_message_at) VALUES (%s, %s, %s, %s, 1, %s, %s, %s) RETURNING id",
+            [
+                conversation.workspace_id,
+                conversation.pk,
+                conversation.contact_id,
+                text,
+                data,
+                _db_time(at),
+                _db_time(at),
+            ],
         )
+        signature_id: int = cursor.fetchone()[0]
+        old: set[int] = set()
     else:
-        case = stored
-        case.text = text
-        case.message_count += 1
-        case.minhash = data
-        case.last_message_at = at
-        case.save(update_fields=["text", "message_count", "minhash", "last_message_at"])
-        SignatureBand.all_workspaces.filter(signature=case).delete()
-    SignatureBand.all_workspaces.bulk_create(
-        [SignatureBand(workspace_id=conversation.workspace_id, signature=case, key=key) for key in keys]
-    )
-    return case
+        signature_id = stored[0]
+        cursor.execute(
+            "UPDATE incidents_casesignature SET text = %s, message_count = message_count + 1, minhash = %s,"
+            " last_message_at = %s WHERE id = %s",
+            [text, data, _db_time(at), signature_id],
+        )
+        cursor.execute("SELECT key FROM incidents_signatureband WHERE signature_id = %s", [signature_id])
+        old = {key for (key,) in cursor.fetchall()}
+        gone = list(old.difference(keys))
+        if gone:
+            cursor.execute(
+                _statement(
+                    "DELETE FROM incidents_signatureband WHERE signature_id = %s AND key IN ({keys})", keys=len(gone)
+                ),
+                [signature_id, *gone],
+            )
+    new = [key for key in dict.fromkeys(keys) if key not in old]
+    if new:
+        cursor.execute(
+            _statement(
+                "INSERT INTO incidents_signatureband (workspace_id, signature_id, key) VALUES {rows}",
+                rows=(len(new), 3),
+            ),
+            [value for key in new for value in (conversation.workspace_id, signature_id, key)],
+        )
+    return signature_id
 
 
 class Candidate(NamedTuple):
     """A stored case sharing a band key with the one being checked."""
 
     conversation_id: int
-    last_message_at: datetime
+    # The other customer wrote within DUPLICATE_WINDOW.
+    recent: bool
     minhash: bytes
 
 
-def _candidates(signature: CaseSignature, keys: list[int], at: datetime) -> list[Candidate]:
-    """Open conversations of other contacts sharing a band key, recent first: one query on the band index."""
-    workspace_id = signature.workspace_id
-    sharing = SignatureBand.in_workspace(workspace_id).filter(key__in=keys).values("signature_id")
-    rows = (
-        CaseSignature.in_workspace(workspace_id)
-        .filter(pk__in=sharing, last_message_at__gte=at - GROUP_WINDOW, conversation__status__in=ACTIVE_STATUSES)
-        .exclude(contact_id=signature.contact_id)
-        .exclude(pk=signature.pk)
-        .order_by("-last_message_at")
-        .values_list("conversation_id", "last_message_at", "minhash")[:MAX_CANDIDATES]
+def _candidates(
+    cursor: CursorWrapper, conversation: Conversation, signature_id: int, keys: list[int], at: datetime
+) -> list[Candidate]:
+    """Open conversations of other contacts sharing a band key, recent first: one statement on the band index.
+
+    The signatures sharing a key are found first (materialised, so the plan does not depend on statistics), then
+    their rows and their conversations' status by primary key.
+    """
+    cursor.execute(
+        _statement(
+            "WITH sharing AS MATERIALIZED (SELECT DISTINCT signature_id FROM incidents_signatureband"
+            " WHERE workspace_id = %s AND key IN ({keys}))"
+            " SELECT s.conversation_id, s.last_message_at >= %s, s.minhash FROM sharing"
+            " JOIN incidents_casesignature s ON s.id = sharing.signature_id"
+            " JOIN conversations_conversation c ON c.id = s.conversation_id"
+            " WHERE s.workspace_id = %s AND s.last_message_at >= %s AND s.contact_id <> %s AND s.id <> %s"
+            " AND c.status IN ({statuses}) ORDER BY s.last_message_at DESC, s.id DESC LIMIT %s",
+            keys=len(keys),
+            statuses=len(ACTIVE_STATUSES),
+        ),
+        [
+            conversation.workspace_id,
+            *keys,
+            _db_time(at - DUPLICATE_WINDOW),
+            conversation.workspace_id,
+            _db_time(at - GROUP_WINDOW),
+            conversation.contact_id,
+            signature_id,
+            *(status.value for status in ACTIVE_STATUSES),
+            MAX_CANDIDATES,
+        ],
     )
-    return [Candidate(conversation_id, last, bytes(data)) for conversation_id, last, data in rows]
+    return [
+        Candidate(conversation_id, bool(recent), bytes(data)) for conversation_id, recent, data in cursor.fetchall()
+    ]
 
 
 def _scores(minhash: MinHash, candidates: list[Candidate]) -> list[float]:
@@ -183,48 +262,46 @@ def _scores(minhash: MinHash, candidates: list[Candidate]) -> list[float]:
     return [float(score) for score in (stored == mine).mean(axis=1)]
 
 
-def _record_duplicates(
-    conversation: Conversation, similar: list[tuple[Candidate, float]], at: datetime, result: CheckResult
-) -> None:
+def _record_duplicates(conversation: Conversation, similar: list[tuple[Candidate, float]], result: CheckResult) -> None:
     found = [
         (candidate, score)
         for candidate, score in similar
-        if score >= _threshold("DUPLICATE_THRESHOLD") and candidate.last_message_at >= at - DUPLICATE_WINDOW
+        if score >= _threshold("DUPLICATE_THRESHOLD") and candidate.recent
     ]
     # One person on two channels has one twin; many customers with the same words are an incident, not duplicates.
     if len(found) != 1:
         return
-    # A pair already recorded either way round is not recorded again (nor after it was dismissed).
-    others = [candidate.conversation_id for candidate, _ in found]
-    known = set(
-        DuplicateCandidate.in_workspace(conversation.workspace_id)
-        .filter(conversation_id=conversation.pk, other_id__in=others)
-        .values_list("other_id", flat=True)
-    ) | set(
-        DuplicateCandidate.in_workspace(conversation.workspace_id)
-        .filter(other_id=conversation.pk, conversation_id__in=others)
-        .values_list("conversation_id", flat=True)
-    )
-    for candidate, score in found:
-        if candidate.conversation_id in known:
-            continue
-        duplicate = DuplicateCandidate.all_workspaces.create(
-            workspace_id=conversation.workspace_id,
-            conversation_id=conversation.pk,
-            other_id=candidate.conversation_id,
-            score=round(score, 3),
-            created_at=at,
+    [(candidate, score)] = found
+    workspace_id = conversation.workspace_id
+    with connection.cursor() as cursor:
+        # A pair already recorded either way round is not recorded again (nor after it was dismissed).
+        cursor.execute(
+            "SELECT 1 FROM incidents_duplicatecandidate WHERE workspace_id = %s"
+            " AND ((conversation_id = %s AND other_id = %s) OR (conversation_id = %s AND other_id = %s))",
+            [workspace_id, conversation.pk, candidate.conversation_id, candidate.conversation_id, conversation.pk],
         )
-        result.duplicates.append((candidate.conversation_id, score))
-        for conversation_id in (conversation.pk, candidate.conversation_id):
-            publish(
-                "duplicate.created",
-                conversation.workspace_id,
-                {
-                    "duplicate": {"id": duplicate.pk, "status": DuplicateStatus.PENDING},
-                    "conversation_id": conversation_id,
-                },
-            )
+        if cursor.fetchone() is not None:
+            return
+        cursor.execute(
+            "INSERT INTO incidents_duplicatecandidate (workspace_id, conversation_id, other_id, score, status,"
+            " created_at) VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+            [
+                workspace_id,
+                conversation.pk,
+                candidate.conversation_id,
+                round(score, 3),
+                DuplicateStatus.PENDING.value,
+                _db_time(timezone.now()),
+            ],
+        )
+        duplicate_id = cursor.fetchone()[0]
+    result.duplicates.append((candidate.conversation_id, score))
+    for conversation_id in (conversation.pk, candidate.conversation_id):
+        publish(
+            "duplicate.created",
+            workspace_id,
+            {"duplicate": {"id": duplicate_id, "status": DuplicateStatus.PENDING}, "conversation_id": conversation_id},
+        )
 
 
 def _group(conversation: Conversation, matches: list[tuple[Candidate, float]], result: CheckResult) -> None:
@@ -234,11 +311,17 @@ def _group(conversation: Conversation, matches: list[tuple[Candidate, float]], r
         return
     workspace_id = conversation.workspace_id
     conversation_ids = [conversation.pk, *(candidate.conversation_id for candidate, _ in matches)]
-    memberships = list(
-        IncidentConversation.in_workspace(workspace_id)
-        .filter(conversation_id__in=conversation_ids, incident__status=IncidentStatus.OPEN)
-        .values_list("conversation_id", "incident_id", "removed_at")
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _statement(
+                "SELECT m.conversation_id, m.incident_id, m.removed_at IS NOT NULL"
+                " FROM incidents_incidentconversation m JOIN incidents_incident i ON i.id = m.incident_id"
+                " WHERE m.workspace_id = %s AND m.conversation_id IN ({ids}) AND i.status = %s",
+                ids=len(conversation_ids),
+            ),
+            [workspace_id, *conversation_ids, IncidentStatus.OPEN.value],
+        )
+        memberships: list[tuple[int, int, bool]] = cursor.fetchall()
     current = {conversation_id: incident_id for conversation_id, incident_id, removed in memberships if not removed}
     # An agent took this conversation out of these incidents: it is not put back.
     refused = {
@@ -255,69 +338,106 @@ def _group(conversation: Conversation, matches: list[tuple[Candidate, float]], r
         if incident_id is not None and incident_id not in refused:
             if _join(incident_id, conversation, score):
                 result.incident_id = incident_id
-                _announce_updated(workspace_id, incident_id)
             return
     free = [(candidate, score) for candidate, score in ranked if candidate.conversation_id not in current]
     if not free or refused:
         return
-    incident = _create(conversation, free)
-    if incident is not None:
-        result.incident_id = incident.pk
+    incident_id = _create(conversation, free)
+    if incident_id is not None:
+        result.incident_id = incident_id
         result.incident_created = True
 
 
 def _join(incident_id: int, conversation: Conversation, score: float) -> bool:
-    try:
-        with transaction.atomic():
-            IncidentConversation.all_workspaces.create(
-                workspace_id=conversation.workspace_id,
-                incident_id=incident_id,
-                conversation_id=conversation.pk,
-                score=round(score, 3),
-            )
-    except IntegrityError:
-        # A concurrent check put it in an incident first.
-        return False
-    Incident.all_workspaces.filter(pk=incident_id).update(updated_at=timezone.now())
-    record(conversation.workspace_id, "incident.joined", conversation, changes={"incident": incident_id})
+    workspace_id = conversation.workspace_id
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        try:
+            with transaction.atomic():
+                cursor.execute(
+                    "INSERT INTO incidents_incidentconversation (workspace_id, incident_id, conversation_id, score,"
+                    " added_at) VALUES (%s, %s, %s, %s, %s)",
+                    [workspace_id, incident_id, conversation.pk, round(score, 3), _db_time(now)],
+                )
+        except IntegrityError:
+            # A concurrent check put it in an incident first.
+            return False
+        cursor.execute(
+            "UPDATE incidents_incident SET updated_at = %s WHERE id = %s RETURNING title, status",
+            [_db_time(now), incident_id],
+        )
+        title, status = cursor.fetchone()
+        cursor.execute(
+            "SELECT conversation_id FROM incidents_incidentconversation"
+            " WHERE workspace_id = %s AND incident_id = %s AND removed_at IS NULL ORDER BY id",
+            [workspace_id, incident_id],
+        )
+        members = [conversation_id for (conversation_id,) in cursor.fetchall()]
+    record(workspace_id, "incident.joined", conversation, changes={"incident": incident_id})
+    publish(
+        "incident.updated",
+        workspace_id,
+        {"incident": {"id": incident_id, "title": title, "status": status, "conversation_ids": members}},
+    )
     return True
 
 
-def _title_for(conversation_ids: list[int], workspace_id: int) -> str:
+def _title_for(cursor: CursorWrapper, conversation_ids: list[int], workspace_id: int) -> str:
     """The preview of the earliest of these conversations' first customer message."""
-    first = (
-        Message.in_workspace(workspace_id)
-        .filter(conversation_id__in=conversation_ids, kind=MessageKind.INBOUND)
-        .exclude(text="")
-        .order_by("created_at", "pk")
-        .values_list("text", flat=True)
-        .first()
+    cursor.execute(
+        _statement(
+            "SELECT text FROM conversations_message WHERE workspace_id = %s AND conversation_id IN ({ids})"
+            " AND kind = %s AND text <> '' ORDER BY created_at, id LIMIT 1",
+            ids=len(conversation_ids),
+        ),
+        [workspace_id, *conversation_ids, MessageKind.INBOUND.value],
     )
-    title = " ".join((first or "").split())
+    row = cursor.fetchone()
+    title = " ".join((row[0] if row else "").split())
     return title if len(title) <= TITLE_LENGTH else title[: TITLE_LENGTH - 1] + "…"
 
 
-def _create(conversation: Conversation, free: list[tuple[Candidate, float]]) -> Incident | None:
+def _create(conversation: Conversation, free: list[tuple[Candidate, float]]) -> int | None:
+    """Start an incident with ``conversation`` and the free matches: three statements and one audit row."""
     workspace_id = conversation.workspace_id
-    members = [(conversation.pk, 1.0), *((candidate.conversation_id, score) for candidate, score in free)]
-    try:
-        with transaction.atomic():
-            incident = Incident.all_workspaces.create(
-                workspace_id=workspace_id, title=_title_for([pk for pk, _ in members], workspace_id) or "…"
-            )
-            IncidentConversation.all_workspaces.bulk_create(
-                [
-                    IncidentConversation(
-                        workspace_id=workspace_id, incident=incident, conversation_id=pk, score=round(score, 3)
-                    )
-                    for pk, score in members
-                ]
-            )
-    except IntegrityError:
-        return None
-    record(workspace_id, "incident.created", incident, changes={"conversations": [pk for pk, _ in members]})
-    publish("incident.created", workspace_id, {"incident": incident_summary(incident)})
-    return incident
+    members = [(conversation.pk, 1.0), *((candidate.conversation_id, round(score, 3)) for candidate, score in free)]
+    member_ids = [pk for pk, _ in members]
+    now = _db_time(timezone.now())
+    with connection.cursor() as cursor:
+        title = _title_for(cursor, member_ids, workspace_id) or "…"
+        try:
+            with transaction.atomic():
+                cursor.execute(
+                    "INSERT INTO incidents_incident (workspace_id, title, status, created_at, updated_at)"
+                    " VALUES (%s, %s, %s, %s, %s) RETURNING id",
+                    [workspace_id, title, IncidentStatus.OPEN.value, now, now],
+                )
+                incident_id: int = cursor.fetchone()[0]
+                cursor.execute(
+                    _statement(
+                        "INSERT INTO incidents_incidentconversation"
+                        " (workspace_id, incident_id, conversation_id, score, added_at) VALUES {rows}",
+                        rows=(len(members), 5),
+                    ),
+                    [value for pk, score in members for value in (workspace_id, incident_id, pk, score, now)],
+                )
+        except IntegrityError:
+            return None
+    incident = Incident(pk=incident_id, workspace_id=workspace_id, title=title)
+    record(workspace_id, "incident.created", incident, changes={"conversations": member_ids})
+    publish(
+        "incident.created",
+        workspace_id,
+        {
+            "incident": {
+                "id": incident_id,
+                "title": title,
+                "status": IncidentStatus.OPEN,
+                "conversation_ids": member_ids,
+            }
+        },
+    )
+    return incident_id
 
 
 def incident_summary(incident: Incident) -> dict[str, object]:

@@ -7,13 +7,19 @@ from datetime import datetime
 
 from frontdesk.conversations.models import Conversation, ConversationStatus, Message, MessageKind
 from frontdesk.incidents.grouping import check_message, conversation_resolved
-from frontdesk.pipeline.events import Event, subscriber
+from frontdesk.pipeline.events import Event, collecting, subscriber
 
 logger = logging.getLogger(__name__)
 
 
 @subscriber
 def group_similar_cases(events: list[Event]) -> None:
+    # The incidents and duplicates the batch's checks announce reach the other subscribers in one dispatch.
+    with collecting():
+        _check_all(events)
+
+
+def _check_all(events: list[Event]) -> None:
     for event in events:
         if event.type == "message.created":
             data = event.payload.get("message") or {}

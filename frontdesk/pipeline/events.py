@@ -62,15 +62,20 @@ def collecting() -> Iterator[list[Event]]:
 
     The caller owns the list: an event published in a savepoint that was
     rolled back must be removed from it (Django forgets its own on-commit
-    callbacks then, but this list is ours).
+    callbacks then, but this list is ours). Inside another ``collecting``
+    block, the events join the outer block's list when this block ends
+    without an error.
     """
+    outer: list[Event] | None = getattr(_collecting, "events", None)
     events: list[Event] = []
     _collecting.events = events
     try:
         yield events
     finally:
-        _collecting.events = None
-    if events:
+        _collecting.events = outer
+    if outer is not None:
+        outer.extend(events)
+    elif events:
         transaction.on_commit(lambda: dispatch(events))
 
 

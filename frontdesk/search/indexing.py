@@ -161,7 +161,10 @@ def index_contacts(workspace_id: int, contact_ids: Iterable[int]) -> None:
 
 
 def index_contact_notes(workspace_id: int, note_ids: Iterable[int]) -> None:
-    save(contact_note_entries(ContactNote.in_workspace(workspace_id).filter(pk__in=set(note_ids))))
+    wanted = set(note_ids)
+    # Most events carry no note: no query built for them (it cost about as much as the rest of the subscriber).
+    if wanted:
+        save(contact_note_entries(ContactNote.in_workspace(workspace_id).filter(pk__in=wanted)))
 
 
 def follow_contacts(workspace_id: int, contact_ids: Iterable[int]) -> None:

@@ -15,8 +15,9 @@ from frontdesk.conversations.models import Conversation, ConversationStatus
 from frontdesk.core.models import Member
 from frontdesk.incidents.grouping import RETENTION, check_message
 from frontdesk.incidents.models import CaseSignature, Incident, IncidentConversation, IncidentStatus, SignatureBand
+from frontdesk.incidents.subscribers import group_similar_cases
 from frontdesk.incidents.tasks import prune_case_signatures
-from frontdesk.pipeline.events import Event
+from frontdesk.pipeline.events import Event, _subscribers
 from frontdesk.text.similarity import GROUP_THRESHOLD, band_keys, from_bytes, similarity
 from tests.factories import make_message
 from tests.incidents.conftest import CANCELLED_EN, CANCELLED_ZH, OTHER_EN, OTHER_ZH
@@ -136,3 +137,38 @@ def test_the_check_costs_as_many_queries_with_ten_similar_cases_as_with_two(
     for number in range(3, 11):
         customer_writes(f"zh-{number}", CANCELLED_ZH[number % len(CANCELLED_ZH)])
     assert queries_to_join(11) == few
+
+
+@pytest.mark.django_db
+def test_a_batch_of_checks_announces_its_incident_in_one_dispatch(
+    customer_writes: Callable[..., Conversation], django_capture_on_commit_callbacks: Any
+) -> None:
+    conversations = [customer_writes(f"zh-{n}", "Hi") for n in range(3)]
+    messages = [make_message(c, text=CANCELLED_ZH[n]) for n, c in enumerate(conversations)]
+    batch = [
+        Event(
+            type="message.created",
+            workspace_id=message.workspace_id,
+            payload={
+                "message": {
+                    "id": message.pk,
+                    "conversation_id": message.conversation_id,
+                    "kind": message.kind,
+                    "text": message.text,
+                    "created_at": message.created_at.isoformat(),
+                }
+            },
+        )
+        for message in messages
+    ]
+    dispatched: list[list[str]] = []
+    _subscribers["tests.dispatches"] = lambda events: dispatched.append([event.type for event in events])
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            group_similar_cases(batch)
+    finally:
+        del _subscribers["tests.dispatches"]
+    assert incident_of(conversations[0]) is not None
+    # The three checks' events (the incident, and a likely duplicate pair among them) in one list.
+    [types] = dispatched
+    assert [t for t in types if t.startswith("incident.")] == ["incident.created", "incident.updated"]
