@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -30,6 +31,7 @@ from frontdesk.incidents.models import (
     IncidentStatus,
 )
 from frontdesk.pipeline.events import collecting, publish
+from frontdesk.text import embedding
 from frontdesk.text.similarity import band_keys, is_empty, signature, to_bytes
 
 if TYPE_CHECKING:
@@ -114,7 +116,7 @@ def _check(message: Message) -> CheckResult | None:
         candidates = _candidates(cursor, conversation, signature_id, keys, at)
     result = CheckResult(conversation_id=conversation.pk, candidates=len(candidates))
     similar = list(zip(candidates, _scores(minhash, candidates), strict=True))
-    _record_duplicates(conversation, similar, result)
+    _record_duplicates(conversation, text, similar, result)
     _group(conversation, [(c, s) for c, s in similar if s >= _threshold("GROUP_THRESHOLD")], result)
     return result
 
@@ -262,12 +264,42 @@ def _scores(minhash: MinHash, candidates: list[Candidate]) -> list[float]:
     return [float(score) for score in (stored == mine).mean(axis=1)]
 
 
-def _record_duplicates(conversation: Conversation, similar: list[tuple[Candidate, float]], result: CheckResult) -> None:
-    found = [
+def _likely_duplicates(
+    conversation: Conversation, text: str, recent: list[tuple[Candidate, float]]
+) -> list[tuple[Candidate, float]]:
+    """The recent candidates judged one problem with ``text``, each with its score, by the configured model:
+    MinHash's own estimate, or the embedding model's cosine for those MinHash puts near enough (their case text
+    read in one statement, each text encoded once per process)."""
+    if settings.FRONTDESK_SIMILARITY_MODEL != embedding.MODEL_NAME:
+        return [(candidate, score) for candidate, score in recent if score >= _threshold("DUPLICATE_THRESHOLD")]
+    near = [(candidate, score) for candidate, score in recent if score >= embedding.CANDIDATE_FLOOR]
+    if not near:
+        return []
+    ids = [candidate.conversation_id for candidate, _ in near]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _statement(
+                "SELECT conversation_id, text FROM incidents_casesignature"
+                " WHERE workspace_id = %s AND conversation_id IN ({ids})",
+                ids=len(ids),
+            ),
+            [conversation.workspace_id, *ids],
+        )
+        texts = dict(cursor.fetchall())
+    scores = embedding.duplicate_scores(text, [texts.get(i, "") for i in ids], [score for _, score in near])
+    return [
         (candidate, score)
-        for candidate, score in similar
-        if score >= _threshold("DUPLICATE_THRESHOLD") and candidate.recent
+        for (candidate, _), score in zip(near, scores, strict=True)
+        if score >= embedding.DUPLICATE_THRESHOLD
     ]
+
+
+def _record_duplicates(
+    conversation: Conversation, text: str, similar: list[tuple[Candidate, float]], result: CheckResult
+) -> None:
+    found = _likely_duplicates(
+        conversation, text, [(candidate, score) for candidate, score in similar if candidate.recent]
+    )
     # One person on two channels has one twin; many customers with the same words are an incident, not duplicates.
     if len(found) != 1:
         return
