@@ -7,6 +7,8 @@ per-message cost of the duplicate check at ingest.
   Chinese pairs of one problem are reported apart (MinHash over words cannot match across languages). The
   same is done for the shingle designs compared (`--compare-shingles`): Chinese character trigrams (the first
   design), words (the product), words and trigrams.
+- **duplicates by the embedding model**: the same for the optional model (`FRONTDESK_SIMILARITY_MODEL=use-multilingual`,
+  `bench/understanding_embedding.py`), with the cost of encoding a text; `--skip-embedding` leaves it out.
 - **grouping**: the adjusted Rand index of the product's incidents against the generated truth: a stream of
   several incidents at once plus noise goes through the real ingest path (`frontdesk.pipeline.ingest` on a
   web-chat channel, one contact per customer) into a throwaway SQLite database, and each message's incident is
@@ -493,6 +495,7 @@ def main(argv: Iterable[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--compare-shingles", action="store_true", help="also tune and test each shingle design")
     parser.add_argument("--skip-grouping", action="store_true")
+    parser.add_argument("--skip-embedding", action="store_true", help="leave out the optional embedding model")
     parser.add_argument("--tune-grouping", action="store_true", help="choose GROUP_THRESHOLD on the development stream")
     parser.add_argument("--indexed", type=int, default=10_000, help="stored signatures for the check's cost (0 skips)")
     parser.add_argument("--timed", type=int, default=1_000, help="messages timed for the check's cost")
@@ -505,6 +508,10 @@ def main(argv: Iterable[str] | None = None) -> None:
     pairs = duplicate_pairs(seed=args.seed, pairs=args.pairs)
     out: dict[str, object] = {"benchmark": "understanding"}
     out["duplicates"] = measure_duplicates(pairs, compare=args.compare_shingles)
+    if not args.skip_embedding:
+        from bench.understanding_embedding import measure_embedding_duplicates
+
+        out["duplicates_by_embedding_model"] = measure_embedding_duplicates(pairs)
     if not args.skip_grouping or args.indexed:
         out["database"] = start_django()
     if not args.skip_grouping:

@@ -127,3 +127,16 @@ def test_grouping_through_the_ingest_path_and_the_check_cost_on_a_small_run() ->
     assert cost["indexed_signatures"] == 40
     assert cost["timed_messages"] == 5
     assert cost["check_p95_ms"] > 0  # type: ignore[operator]
+
+
+def test_embedding_model_measures_on_a_small_set() -> None:
+    from bench.understanding_embedding import measure_embedding_duplicates
+
+    figures: Any = measure_embedding_duplicates(duplicate_pairs(pairs=200), timed_texts=5)
+    assert figures["model"] == "use-multilingual"
+    held_out = figures["held_out"]
+    assert 0 <= held_out["precision"] <= 1 and 0 <= held_out["recall"] <= 1
+    # The identifier rule: two customers' problems with other flights or orders are never judged one.
+    assert held_out["categories"]["other_instance"]["judged_duplicate"] == 0
+    assert held_out["categories"]["unrelated"]["judged_duplicate"] == 0
+    assert figures["encoding"]["texts"] == 5 and figures["encoding"]["encode_p50_ms"] > 0
