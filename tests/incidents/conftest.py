@@ -38,6 +38,12 @@ def channel(workspace: Workspace) -> Channel:
 
 
 @pytest.fixture
+def second_channel(workspace: Workspace) -> Channel:
+    """Another channel of the workspace, for one customer writing from two identities."""
+    return create_api_channel(workspace, "Mobile app")
+
+
+@pytest.fixture
 def events() -> Iterator[list[Event]]:
     received: list[Event] = []
     _subscribers["tests.incidents"] = received.extend

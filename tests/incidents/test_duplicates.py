@@ -10,7 +10,6 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from frontdesk.channels.api.setup import create_api_channel
 from frontdesk.channels.models import Channel
 from frontdesk.contacts.models import Contact
 from frontdesk.conversations.models import Conversation, ConversationStatus
@@ -21,11 +20,6 @@ from tests.channels.webhooks import deliver, message_event
 from tests.factories import make_identity, make_member, make_workspace
 
 TEXT = "我的CX880航班取消了，訂票編號 K7Q2PX，請幫我改簽到明天最早的航班。"
-
-
-@pytest.fixture
-def second_channel(workspace: Workspace) -> Channel:
-    return create_api_channel(workspace, "Mobile app")
 
 
 @pytest.fixture

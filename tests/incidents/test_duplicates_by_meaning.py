@@ -9,10 +9,8 @@ from typing import Any
 
 import pytest
 
-from frontdesk.channels.api.setup import create_api_channel
 from frontdesk.channels.models import Channel
 from frontdesk.conversations.models import Conversation
-from frontdesk.core.models import Workspace
 from frontdesk.incidents.models import DuplicateCandidate
 from frontdesk.text import embedding
 from frontdesk.text.similarity import DUPLICATE_THRESHOLD, similarity
@@ -22,11 +20,6 @@ pytestmark = pytest.mark.django_db
 HONG_KONG = "唔該，我張單BK201482嘅速遞去咗邊？幾時先送到？"
 MAINLAND = "打扰一下，订单BK201482下单一个星期了，到现在还没收到货，能给我快递员电话吗？"
 OTHER_ORDER = "打扰一下，订单HS973149下单一个星期了，到现在还没收到货，能给我快递员电话吗？"
-
-
-@pytest.fixture
-def second_channel(workspace: Workspace) -> Channel:
-    return create_api_channel(workspace, "Mobile app")
 
 
 @pytest.fixture
