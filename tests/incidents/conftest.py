@@ -1,17 +1,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from frontdesk.channels.api.setup import create_api_channel
-from frontdesk.channels.models import Channel
+from frontdesk.channels.models import Channel, ChannelKind
 from frontdesk.conversations.models import Conversation
 from frontdesk.core.models import Workspace
+from frontdesk.incidents.grouping import check_message
+from frontdesk.incidents.models import Incident, IncidentConversation
 from frontdesk.pipeline.events import Event, _subscribers
 from tests.channels.webhooks import deliver, message_event
+from tests.factories import make_channel, make_contact, make_conversation, make_identity, make_message
 
 # One flight cancelled, as customers write about it: reworded, in Traditional Chinese (Hong Kong and Taiwan),
 # Simplified Chinese and English.
@@ -68,3 +73,35 @@ def customer_writes(
         )
 
     return write
+
+
+def customer_case(
+    workspace: Workspace, name: str, text: str, kind: ChannelKind = ChannelKind.API, **message: Any
+) -> Conversation:
+    """A customer of their own on a channel of ``kind``, whose message has been through the incidents check."""
+    channel = make_channel(workspace, kind)
+    contact = make_contact(workspace, name=name)
+    make_identity(contact, channel)
+    conversation = make_conversation(workspace, contact=contact, channel=channel, last_message_preview=text)
+    check_message(make_message(conversation, text=text, **message))
+    return conversation
+
+
+def incident_of(conversation: Conversation) -> Incident:
+    return IncidentConversation.in_workspace(conversation.workspace_id).get(conversation=conversation).incident
+
+
+@pytest.fixture
+def grouped(workspace: Workspace) -> list[Conversation]:
+    """Three customers about the cancelled flight; the third wrote on WhatsApp 30 hours ago (window closed)."""
+    return [
+        customer_case(workspace, "Chan Tai Man", CANCELLED_ZH[0]),
+        customer_case(workspace, "Lin Mei", CANCELLED_ZH[2]),
+        customer_case(
+            workspace,
+            "Wong Siu Ming",
+            CANCELLED_ZH[3],
+            ChannelKind.WHATSAPP,
+            created_at=timezone.now() - timedelta(hours=30),
+        ),
+    ]

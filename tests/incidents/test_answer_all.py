@@ -2,52 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
-
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
 
 from frontdesk.channels.models import ChannelKind
 from frontdesk.conversations.models import Conversation, ConversationStatus, Message, MessageKind, OutboxEntry
 from frontdesk.core.models import AuditEntry, Member, Role, Workspace
 from frontdesk.incidents import actions
 from frontdesk.incidents.grouping import check_message
-from frontdesk.incidents.models import Incident, IncidentConversation, IncidentStatus
-from tests.factories import make_channel, make_contact, make_conversation, make_identity, make_member, make_message
-from tests.incidents.conftest import CANCELLED_ZH
-
-
-def customer_case(
-    workspace: Workspace, name: str, text: str, kind: ChannelKind = ChannelKind.API, **message: Any
-) -> Conversation:
-    channel = make_channel(workspace, kind)
-    contact = make_contact(workspace, name=name)
-    make_identity(contact, channel)
-    conversation = make_conversation(workspace, contact=contact, channel=channel, last_message_preview=text)
-    check_message(make_message(conversation, text=text, **message))
-    return conversation
-
-
-def incident_of(conversation: Conversation) -> Incident:
-    return IncidentConversation.in_workspace(conversation.workspace_id).get(conversation=conversation).incident
-
-
-@pytest.fixture
-def grouped(workspace: Workspace) -> list[Conversation]:
-    """Three customers about the cancelled flight; the third wrote on WhatsApp 30 hours ago (window closed)."""
-    return [
-        customer_case(workspace, "Chan Tai Man", CANCELLED_ZH[0]),
-        customer_case(workspace, "Lin Mei", CANCELLED_ZH[2]),
-        customer_case(
-            workspace,
-            "Wong Siu Ming",
-            CANCELLED_ZH[3],
-            ChannelKind.WHATSAPP,
-            created_at=timezone.now() - timedelta(hours=30),
-        ),
-    ]
+from frontdesk.incidents.models import IncidentConversation, IncidentStatus
+from tests.factories import make_channel, make_identity, make_member, make_message
+from tests.incidents.conftest import CANCELLED_ZH, customer_case, incident_of
 
 
 @pytest.mark.django_db

@@ -12,15 +12,13 @@ import rules
 from django.test import Client
 from django.utils import timezone
 
-from frontdesk.channels.models import ChannelKind
 from frontdesk.conversations.models import Conversation, ConversationStatus, Message, MessageKind, OutboxEntry
 from frontdesk.core.models import AuditEntry, Member, Role, Workspace
 from frontdesk.core.rules import is_member, is_supervisor
 from frontdesk.core.tokens import issue_token
 from frontdesk.incidents.models import Incident, IncidentConversation, IncidentStatus
 from tests.factories import make_contact, make_conversation, make_member, make_workspace
-from tests.incidents.conftest import CANCELLED_ZH
-from tests.incidents.test_answer_all import customer_case, incident_of
+from tests.incidents.conftest import CANCELLED_ZH, incident_of
 
 
 def bearer(member: Member) -> dict[str, str]:
@@ -36,22 +34,6 @@ def permission(name: str, predicate: Any) -> Iterator[None]:
         yield
     finally:
         rules.set_perm(name, before)
-
-
-@pytest.fixture
-def grouped(workspace: Workspace) -> list[Conversation]:
-    """Three customers about the cancelled flight; the third wrote on WhatsApp 30 hours ago (window closed)."""
-    return [
-        customer_case(workspace, "Chan Tai Man", CANCELLED_ZH[0]),
-        customer_case(workspace, "Lin Mei", CANCELLED_ZH[2]),
-        customer_case(
-            workspace,
-            "Wong Siu Ming",
-            CANCELLED_ZH[3],
-            ChannelKind.WHATSAPP,
-            created_at=timezone.now() - timedelta(hours=30),
-        ),
-    ]
 
 
 @pytest.fixture
