@@ -224,7 +224,15 @@ def request_as(client: Client, tenant: Tenant, method: str, path: str) -> Any:
     session.save()
     if path.startswith("/api/"):
         # A body every API write accepts, so a refusal comes from the id, not from validation.
-        body = {"kind": "note", "text": "probe", "name": "probe", "outcome": "reached", "member_id": 1, "absorb": 1}
+        body = {
+            "kind": "note",
+            "text": "probe",
+            "name": "probe",
+            "title": "probe",
+            "outcome": "reached",
+            "member_id": 1,
+            "absorb": 1,
+        }
         return getattr(client, method)(
             path, data=body, content_type="application/json", headers={"Authorization": f"Bearer {tenant.token}"}
         )
