@@ -12,9 +12,11 @@ from tests.running import launch_chromium
 
 
 class Chromium:
-    """One Chromium for the whole session (a launch costs a second or more on a loaded machine).
+    """One Chromium for a test module (a launch costs a second or more on a loaded machine).
 
-    Launched again if it has gone, so a crash fails one test, not every later one.
+    Launched again if it has gone, so a crash fails one test, not every later one. Not one for the
+    session: while Playwright runs, its event loop counts as running in this thread, and Django then
+    refuses the database to the plain tests that follow (SynchronousOnlyOperation).
     """
 
     def __init__(self, playwright: Playwright) -> None:
@@ -27,7 +29,7 @@ class Chromium:
         return self.browser
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Chromium]:
     with sync_playwright() as playwright:
         chromium = Chromium(playwright)
