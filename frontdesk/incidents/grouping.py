@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from frontdesk.conversations.models import Conversation, ConversationStatus, Message, MessageKind
 from frontdesk.core.audit import record
+from frontdesk.core.sql import value_list, value_rows
 from frontdesk.incidents.models import (
     DuplicateStatus,
     Incident,
@@ -140,13 +141,7 @@ _LOCK_CONVERSATION = _READ_CONVERSATION + " FOR UPDATE OF c"
 def _statement(template: str, **lists: int | tuple[int, int]) -> str:
     """``template`` with each ``{name}`` made into the placeholders of a list: ``%s, %s…`` for a count of
     values, ``(%s, %s), (%s, %s)…`` for (rows, columns)."""
-    marks = {}
-    for name, size in lists.items():
-        if isinstance(size, int):
-            marks[name] = ", ".join(["%s"] * size)
-        else:
-            rows, columns = size
-            marks[name] = ", ".join(["(" + ", ".join(["%s"] * columns) + ")"] * rows)
+    marks = {name: value_list(size) if isinstance(size, int) else value_rows(*size) for name, size in lists.items()}
     return template.format(**marks)
 
 

@@ -30,6 +30,7 @@ from frontdesk.channels.base import (
     adapter_for_kind,
 )
 from frontdesk.channels.models import Channel
+from frontdesk.core.sql import value_rows
 from frontdesk.pipeline.models import InboundEvent
 from frontdesk.pipeline.writes import write_turn
 
@@ -211,7 +212,7 @@ def _insert_new(channel: Channel, events: list[RawEvent]) -> int:
         )
         for event in events
     ]
-    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(rows))
+    placeholders = value_rows(len(rows), len(columns))
     sql = (
         f"INSERT INTO {meta.db_table} ({', '.join(columns)}) VALUES {placeholders}"  # noqa: S608 (names are ours)
         " ON CONFLICT (channel_id, provider_event_id) DO NOTHING RETURNING id"

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from frontdesk.text.similarity import COMPARED_CHARACTERS, comparison_text, identifiers
+from frontdesk.text.similarity import similarity as minhash_similarity
 
 MODEL_NAME = "use-multilingual"
 MINHASH = "minhash"
@@ -69,7 +70,10 @@ def _vector(text: str) -> np.ndarray:
 def identifiers_agree(a: str, b: str) -> bool:
     """True when two texts name a common identifier, or neither names any: a problem about flight CX880 is not
     the same problem as one about BR123, however alike the words."""
-    first, second = identifiers(a), identifiers(b)
+    return _agree(identifiers(a), identifiers(b))
+
+
+def _agree(first: frozenset[str], second: frozenset[str]) -> bool:
     return bool(first & second) if first or second else True
 
 
@@ -82,8 +86,9 @@ def duplicate_scores(text: str, others: Sequence[str], minhash_scores: Sequence[
     """How alike `text` is to each of `others` in meaning, given their MinHash similarities: the cosine where
     their identifiers agree and MinHash found them at least ``CANDIDATE_FLOOR`` alike, 0.0 otherwise (not
     encoded)."""
+    mine = identifiers(text)
     return [
-        similarity(text, other) if score >= CANDIDATE_FLOOR and identifiers_agree(text, other) else 0.0
+        similarity(text, other) if score >= CANDIDATE_FLOOR and _agree(mine, identifiers(other)) else 0.0
         for other, score in zip(others, minhash_scores, strict=True)
     ]
 
@@ -91,6 +96,4 @@ def duplicate_scores(text: str, others: Sequence[str], minhash_scores: Sequence[
 def is_duplicate(a: str, b: str) -> bool:
     """True when two texts are probably one problem: close enough by MinHash to be a candidate, naming the same
     identifiers, and close in meaning. The decision the incidents check makes when the model is on."""
-    from frontdesk.text.similarity import similarity as minhash_similarity
-
     return duplicate_scores(a, [b], [minhash_similarity(a, b)])[0] >= DUPLICATE_THRESHOLD
