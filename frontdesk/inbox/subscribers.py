@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 
+from frontdesk.core.group_sends import send_to_groups
 from frontdesk.inbox.consumers import workspace_group
 from frontdesk.inbox.forwarding import forward
 from frontdesk.pipeline.events import Event, subscriber
@@ -25,15 +24,11 @@ def push_to_agents(events: list[Event]) -> None:
 
 def send_to_workspaces(items: list[tuple[int, dict[str, Any]]]) -> None:
     """Send each (workspace id, payload) to its workspace's agents, in order, in one trip to the channel layer."""
-    layer = get_channel_layer()
-    if layer is None or not items:
-        return
-
-    async def send_all() -> None:
-        for workspace_id, payload in items:
-            # In order: an agent must see a message before the conversation update that follows it.
-            # As JSON once here, not once per connected agent.
-            text = json.dumps(payload)
-            await layer.group_send(workspace_group(workspace_id), {"type": "workspace.event", "text": text})
-
-    async_to_sync(send_all)()
+    # In order: an agent must see a message before the conversation update that follows it.
+    # As JSON once here, not once per connected agent.
+    send_to_groups(
+        [
+            (workspace_group(workspace_id), {"type": "workspace.event", "text": json.dumps(payload)})
+            for workspace_id, payload in items
+        ]
+    )

@@ -13,11 +13,10 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.urls import reverse
 
+from frontdesk.core.group_sends import send_to_groups
 from frontdesk.core.http_client import Allowlist, HttpClient, HttpClientError
 from frontdesk.inbox.consumers import member_group
 from frontdesk.inbox.forwarding import SIGNATURE_HEADER, signature
@@ -34,10 +33,7 @@ def push_to_member(member_id: int, payload: dict[str, Any]) -> None:
 
 
 def send_to_member(member_id: int, payload: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    async_to_sync(layer.group_send)(member_group(member_id), {"type": "member.event", "payload": payload})
+    send_to_groups([(member_group(member_id), {"type": "member.event", "payload": payload})])
 
 
 def _forward(item: dict[str, Any]) -> None:

@@ -13,11 +13,10 @@ import json
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.urls import reverse
 
+from frontdesk.core.group_sends import send_to_groups
 from frontdesk.core.http_client import Allowlist, HttpClient, HttpClientError
 from frontdesk.inbox.forwarding import SIGNATURE_HEADER, signature
 
@@ -41,10 +40,7 @@ def push_to_visitor(channel_id: int, external_id: str, payload: dict[str, Any]) 
 
 
 def send_to_group(group: str, payload: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    async_to_sync(layer.group_send)(group, {"type": "widget.push", "payload": payload})
+    send_to_groups([(group, {"type": "widget.push", "payload": payload})])
 
 
 def forward_url() -> str:
