@@ -6,13 +6,16 @@ lines ("Hi" / "my flight CX880 was cancelled" / "what now?"), and what comes
 later (thanks, booking numbers, "any news?") is about the conversation, not
 the problem, and would make every long case look like every other.
 
-``check_message`` is the whole check; the subscriber calls it for each stored
-inbound message, and ``bench/understanding.py`` times it.
+``check_message`` is the whole check; the subscriber runs it over the stored
+inbound messages of each batch (``check_messages``), and
+``bench/understanding.py`` times both.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
@@ -32,12 +35,15 @@ from frontdesk.incidents.models import (
     IncidentStatus,
 )
 from frontdesk.pipeline.events import collecting, publish
+from frontdesk.pipeline.writes import BATCH_SECONDS, write_transaction
 from frontdesk.text import embedding
 from frontdesk.text.similarity import band_keys, is_empty, signature, to_bytes
 
 if TYPE_CHECKING:
     from datasketch import MinHash  # type: ignore[import-untyped]
     from django.db.backends.utils import CursorWrapper
+
+logger = logging.getLogger(__name__)
 
 CASE_MESSAGES = 3
 CASE_TEXT_LENGTH = 1000
@@ -77,14 +83,55 @@ def check_message(message: Message) -> CheckResult | None:
     Only a customer's message with text counts, and only while the case text
     is still being formed (its first ``CASE_MESSAGES`` messages); later ones
     just keep the conversation in the time window. None when nothing was
-    checked. Runs in its own transaction; publishes ``incident.created`` /
-    ``incident.updated`` / ``duplicate.created`` after commit.
+    checked (or when the check failed, which is logged). Runs in its own
+    transaction; publishes ``incident.created`` / ``incident.updated`` /
+    ``duplicate.created`` after commit.
     """
-    if message.kind != MessageKind.INBOUND or not (message.text or "").strip():
+    return check_messages([message])[0]
+
+
+def check_messages(messages: list[Message], seconds: float = BATCH_SECONDS) -> list[CheckResult | None]:
+    """``check_message`` for each of a batch (the worker's), in order, in as few transactions as the write lock
+    allows: a transaction commits once it has run ``seconds`` (SQLite's writer holds everyone else up), and its
+    commit, and the dispatch of its events, are shared by its messages. When a transaction fails as a whole, its
+    messages are checked again one at a time, so only the message at fault goes unchecked (and raises nothing:
+    it is logged)."""
+    results: list[CheckResult | None] = [None] * len(messages)
+    todo = [
+        n for n, message in enumerate(messages) if message.kind == MessageKind.INBOUND and (message.text or "").strip()
+    ]
+    while todo:
+        deadline = time.monotonic() + seconds
+        done: list[int] = []
+        try:
+            # Its events (an incident and a likely duplicate can come together) reach the subscribers in one
+            # dispatch.
+            with write_transaction(), collecting():
+                for n in todo:
+                    results[n] = _check(messages[n])
+                    done.append(n)
+                    if time.monotonic() > deadline:
+                        break
+        except Exception:
+            failed = todo[: len(done) + 1]
+            if len(failed) == 1:
+                logger.exception("Checking message %s for similar cases failed", messages[failed[0]].pk)
+            else:
+                logger.info("Checking %s messages together failed; checking them one at a time", len(failed))
+                for n in failed:
+                    results[n] = _check_alone(messages[n])
+            done = failed
+        todo = todo[len(done) :]
+    return results
+
+
+def _check_alone(message: Message) -> CheckResult | None:
+    try:
+        with write_transaction(), collecting():
+            return _check(message)
+    except Exception:
+        logger.exception("Checking message %s for similar cases failed", message.pk)
         return None
-    # Its events (an incident and a likely duplicate can come together) reach the subscribers in one dispatch.
-    with transaction.atomic(), collecting():
-        return _check(message)
 
 
 def _check(message: Message) -> CheckResult | None:

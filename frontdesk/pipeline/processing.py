@@ -30,14 +30,13 @@ from frontdesk.pipeline.events import collecting
 from frontdesk.pipeline.inbound import apply_event
 from frontdesk.pipeline.inbound_batch import apply_events
 from frontdesk.pipeline.models import MAX_ATTEMPTS, InboundEvent
-from frontdesk.pipeline.writes import write_transaction
+from frontdesk.pipeline.writes import BATCH_SECONDS, checkpoint, write_transaction
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 100
-# A batch holds its rows (and, on SQLite, the only write lock) until it
-# commits; past this many seconds it commits and the next batch goes on.
-BATCH_SECONDS = 0.05 if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") else 0.5
+# An idle processor checkpoints SQLite's write-ahead log at most this often.
+CHECKPOINT_EVERY_SECONDS = 1.0
 
 
 @dataclass
@@ -196,6 +195,7 @@ class InboundProcessor:
     def __init__(self, idle_seconds: float | None = None) -> None:
         self.idle_seconds = settings.FRONTDESK_INBOUND_POLL_SECONDS if idle_seconds is None else idle_seconds
         self.running = True
+        self.checkpointed_at = 0.0
         self._wake = threading.Event()
 
     def stop(self) -> None:
@@ -215,4 +215,15 @@ class InboundProcessor:
             if result.count:
                 logger.info("Processed %s inbound event(s): %s", result.count, dict(result.outcomes))
             else:
-                self._wake.wait(self.idle_seconds)
+                self.idle()
+
+    def idle(self) -> None:
+        """Nothing due: at most once a second, tidy SQLite's log (``checkpoint``); then wait for the next poll."""
+        if time.monotonic() - self.checkpointed_at >= CHECKPOINT_EVERY_SECONDS:
+            self.checkpointed_at = time.monotonic()
+            try:
+                checkpoint()
+            except Exception:
+                logger.exception("Checkpointing the database failed")
+                connection.close()
+        self._wake.wait(self.idle_seconds)

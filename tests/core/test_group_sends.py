@@ -92,7 +92,7 @@ def test_sends_from_many_threads_reuse_one_connection(listener: Listener) -> Non
 def test_a_dropped_connection_is_replaced(listener: Listener) -> None:
     send_to_groups([(listener.group, {"type": "workspace.event", "n": 0})])
     [dropped] = _publishing_connections()
-    redis.Redis.from_url(settings.REDIS_URL).client_kill_filter(_id=dropped)
+    redis.Redis.from_url(settings.REDIS_URL).client_kill_filter(_id=str(dropped))
 
     # Redis restarted or a proxy timed the connection out: the next send goes out on a new one (redis-py retries).
     for n in (1, 2):

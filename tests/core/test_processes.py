@@ -205,3 +205,23 @@ def test_supervisor_kills_a_child_that_ignores_the_stop_signal(tmp_path: Path) -
     assert "Received SIGINT, stopping" in output
     assert "stubborn did not stop in time; killing it" in output
     assert not list(tmp_path.glob("*.pid"))
+
+
+@pytest.mark.timeout(60)
+def test_an_idle_worker_copies_sqlites_log_into_the_database_file(product: Product) -> None:
+    database = product.var_dir / "frontdesk.sqlite3"
+    key = f"probe-{time.time_ns()}"
+    # Another process commits (as the web process would), leaving the row in the write-ahead log only: its own
+    # connection never checkpoints, and SQLite's automatic checkpoint waits for 1,000 pages.
+    with sqlite3.connect(database, timeout=20) as writer:
+        writer.execute("PRAGMA wal_autocheckpoint=0")
+        writer.execute(
+            "INSERT INTO django_session (session_key, session_data, expire_date) VALUES (?, '', '2100-01-01')", (key,)
+        )
+
+    def in_database_file() -> bool:
+        # `immutable` reads the database file alone, as it would be after a power cut, not the log.
+        with sqlite3.connect(f"file:{database}?immutable=1", uri=True) as file_only:
+            return bool(file_only.execute("SELECT 1 FROM django_session WHERE session_key = ?", (key,)).fetchone())
+
+    assert wait_for(in_database_file, 10, "the idle worker's checkpoint", product.log)

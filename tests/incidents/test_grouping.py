@@ -13,7 +13,7 @@ from django.utils import timezone
 from frontdesk.conversations.actions import set_status
 from frontdesk.conversations.models import Conversation, ConversationStatus
 from frontdesk.core.models import Member
-from frontdesk.incidents.grouping import RETENTION, check_message
+from frontdesk.incidents.grouping import RETENTION, check_message, check_messages
 from frontdesk.incidents.models import CaseSignature, Incident, IncidentConversation, IncidentStatus, SignatureBand
 from frontdesk.incidents.subscribers import group_similar_cases
 from frontdesk.incidents.tasks import prune_case_signatures
@@ -172,3 +172,58 @@ def test_a_batch_of_checks_announces_its_incident_in_one_dispatch(
     # The three checks' events (the incident, and a likely duplicate pair among them) in one list.
     [types] = dispatched
     assert [t for t in types if t.startswith("incident.")] == ["incident.created", "incident.updated"]
+
+
+def _fail_signatures_containing(marker: str) -> None:
+    """A database that refuses some case signatures: a real failure in the middle of a batch's transaction."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "CREATE TRIGGER refuse_marked BEFORE INSERT ON incidents_casesignature"
+                f" WHEN NEW.text LIKE '%{marker}%' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+        else:
+            cursor.execute(
+                "CREATE FUNCTION refuse_marked() RETURNS trigger AS $$ BEGIN"
+                f" IF NEW.text LIKE '%%{marker}%%' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$"
+                " LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                "CREATE TRIGGER refuse_marked BEFORE INSERT ON incidents_casesignature"
+                " FOR EACH ROW EXECUTE FUNCTION refuse_marked()"
+            )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seconds", [60.0, 0.0], ids=["one-transaction", "a-transaction-each"])
+def test_a_batch_is_checked_as_one_message_at_a_time_would_be(
+    customer_writes: Callable[..., Conversation], seconds: float
+) -> None:
+    conversations = [customer_writes(f"c-{n}", "Hi") for n in range(4)]
+    texts = [*CANCELLED_ZH[:3], OTHER_ZH]
+    messages = [make_message(c, text=text) for c, text in zip(conversations, texts, strict=True)]
+
+    results = check_messages(messages, seconds=seconds)
+
+    assert [result.conversation_id if result else None for result in results] == [c.pk for c in conversations]
+    incident = incident_of(conversations[0])
+    assert incident is not None and [incident_of(c) for c in conversations] == [incident] * 3 + [None]
+    assert [result.incident_created for result in results if result] == [False, True, False, False]
+
+
+@pytest.mark.django_db
+def test_a_message_whose_check_fails_leaves_the_rest_of_its_batch_checked(
+    customer_writes: Callable[..., Conversation], caplog: pytest.LogCaptureFixture
+) -> None:
+    conversations = [customer_writes(f"c-{n}", "Hi") for n in range(3)]
+    _fail_signatures_containing("REFUSE-ME")
+    texts = [CANCELLED_ZH[0], f"REFUSE-ME {CANCELLED_ZH[1]}", CANCELLED_ZH[2]]
+    messages = [make_message(c, text=text) for c, text in zip(conversations, texts, strict=True)]
+
+    results = check_messages(messages)
+
+    assert results[1] is None and results[0] is not None and results[2] is not None
+    assert incident_of(conversations[0]) == incident_of(conversations[2]) is not None
+    assert incident_of(conversations[1]) is None
+    assert not CaseSignature.all_workspaces.filter(conversation=conversations[1]).exists()
+    assert f"Checking message {messages[1].pk} for similar cases failed" in caplog.text
