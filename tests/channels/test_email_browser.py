@@ -3,7 +3,6 @@ loads nothing remote inside the sandboxed frame (RELIABILITY T-29, defence in de
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
@@ -28,7 +27,9 @@ UNSANITISED = (
 )
 
 
-def test_the_full_original_runs_no_script_and_loads_no_remote_picture(live_server: Any) -> None:
+def test_the_full_original_runs_no_script_and_loads_no_remote_picture(
+    live_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     workspace = make_workspace("Browser shop")
     agent = make_member(workspace, Role.AGENT)
     channel = email_channel(workspace)
@@ -40,7 +41,8 @@ def test_the_full_original_runs_no_script_and_loads_no_remote_picture(live_serve
     client.force_login(agent.user)
     session = client.cookies["sessionid"].value
 
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # the live server answers in its own thread
+    # The live server answers in its own thread; the setting ends with the test.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     dialogs: list[str] = []
     answered: list[str] = []
     failed: list[tuple[str, str]] = []
