@@ -12,12 +12,16 @@ from tests.factories import make_member, make_workspace
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Tests marked `services` need PostgreSQL and Redis: they run in the scale-out
     # pass of `make test`, and in the SQLite pass they are deselected, not skipped.
+    # Tests that start the product through `embedded_env` run it in embedded mode in
+    # either pass, so the same test twice: the scale-out pass leaves them to the SQLite one.
     if os.environ.get("FRONTDESK_REDIS_URL"):
-        return
-    keep = [item for item in items if "services" not in item.keywords]
-    if len(keep) != len(items):
-        config.hook.pytest_deselected(items=[item for item in items if "services" in item.keywords])
-        items[:] = keep
+        elsewhere = [item for item in items if "embedded_env" in getattr(item, "fixturenames", ())]
+    else:
+        elsewhere = [item for item in items if "services" in item.keywords]
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+        gone = set(elsewhere)
+        items[:] = [item for item in items if item not in gone]
 
 
 @pytest.fixture(autouse=True)
