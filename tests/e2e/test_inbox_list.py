@@ -120,7 +120,8 @@ def test_a_new_conversation_appears_live_and_keeps_the_checked_rows(
     rows.last.locator(".row-check").check()
     page.evaluate("window.__sameDocument = true")
     post_message(base, fixture, "evt-list-1", {"id": "crm-77", "name": "Lam Ka Yan"}, "行李延誤，請幫忙追蹤")
-    expect(rows.first).to_contain_text("Lam Ka Yan", timeout=5_000)
+    # A fresh product indexing its first message loads the converter and the segmenter: seconds when loaded.
+    expect(rows.first).to_contain_text("Lam Ka Yan", timeout=20_000)
     expect(rows.first).to_contain_text("行李延誤")
     expect(rows.first).to_have_class("conversation-row waiting unread")
     expect(rows).to_have_count(before + 1)
