@@ -47,12 +47,14 @@ def verified_identifiers(ref: ContactRef) -> dict[str, str]:
     return found
 
 
-def _serialise(workspace_id: int, keys: Iterable[tuple[str, str]]) -> None:
-    """Make concurrent ingests of one identifier wait for each other (PostgreSQL; SQLite writes one at a time).
+def serialise(workspace_id: int, keys: Iterable[tuple[str, str]]) -> None:
+    """Make concurrent ingests about one (kind, value) key wait for each other (PostgreSQL; SQLite writes one at
+    a time).
 
     Two channels may bring the same new customer at once (a WhatsApp message
     and an email); without this both would find no contact and make one each.
-    The locks are taken in one order and held to the end of the transaction.
+    The locks are taken in one order and held to the end of the transaction;
+    they are advisory, so they never wait for (or deadlock with) row locks.
     """
     if connection.vendor != "postgresql":
         return
@@ -87,7 +89,7 @@ def matching_contacts(workspace_id: int, refs: Sequence[ContactRef]) -> dict[str
             wanted[field].add(value)
     if not wanted:
         return {}
-    _serialise(workspace_id, ((field, value) for field, values in wanted.items() for value in values))
+    serialise(workspace_id, ((field, value) for field, values in wanted.items() for value in values))
     condition = Q()
     for field, values in wanted.items():
         condition |= Q(**{f"{field}__in": sorted(values)})

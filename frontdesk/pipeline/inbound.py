@@ -25,7 +25,7 @@ from frontdesk.api.serializers import conversation_out, message_out
 from frontdesk.channels.base import PayloadInvalid, adapter_for
 from frontdesk.channels.models import Channel
 from frontdesk.contacts.models import Contact, Identity
-from frontdesk.contacts.resolution import matching_contacts, new_contact
+from frontdesk.contacts.resolution import matching_contacts, new_contact, serialise
 from frontdesk.conversations.models import (
     Conversation,
     ConversationStatus,
@@ -317,6 +317,16 @@ def joins_other_channels(channel: Channel) -> bool:
     return bool(channel.workspace.cross_channel_cases == CrossChannelCases.JOIN)
 
 
+def decide_cases_in_turn(workspace_id: int, contact_ids: Iterable[int]) -> None:
+    """Make concurrent ingests for one contact choose its case one after the other, until commit.
+
+    When channels join, a customer known on WhatsApp and by email who writes
+    on both at once reaches two workers, each of which would find no open case
+    and open one; the second now waits and then finds the first's.
+    """
+    serialise(workspace_id, (("case", str(contact_id)) for contact_id in contact_ids))
+
+
 def open_case_elsewhere(
     conversations: QuerySet[Conversation], channel: Channel, contact_id: int
 ) -> Conversation | None:
@@ -335,6 +345,8 @@ def _thread(channel: Channel, contact: Contact, now: datetime) -> tuple[Conversa
     Its open case on this channel; else, when the workspace joins channels,
     its open case on another; else one resolved here recently, reopened; else a new one.
     """
+    if joins_other_channels(channel):
+        decide_cases_in_turn(channel.workspace_id, [contact.pk])
     conversations = Conversation.in_workspace(channel.workspace_id).select_for_update()
     active = (
         conversations.filter(contact=contact, channel=channel, status__in=ACTIVE_STATUSES)
@@ -407,6 +419,8 @@ def _hinted_thread(
     channel: Channel, contact: Contact, hint: ThreadHint, now: datetime
 ) -> tuple[Conversation, bool, dict[str, Any]]:
     """The conversation a message with a thread hint joins (see ``ThreadHint``), reopened if it was resolved."""
+    if joins_other_channels(channel):
+        decide_cases_in_turn(channel.workspace_id, [contact.pk])
     conversations = Conversation.in_workspace(channel.workspace_id).select_for_update().filter(channel=channel)
     named = referenced_conversation(hint, contact.pk, thread_references(channel, hint.message_ids))
     found = conversations.filter(pk=named).first() if named is not None else None

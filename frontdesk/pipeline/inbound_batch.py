@@ -44,6 +44,7 @@ from frontdesk.pipeline.inbound import (
     ThreadHint,
     ThreadReference,
     apply_status,
+    decide_cases_in_turn,
     joins_other_channels,
     new_message,
     note_activity,
@@ -202,6 +203,8 @@ def _threads(
             referenced = referenced_conversation(item.thread, contact_id, references)
             named.update(value for value in (referenced, item.thread.conversation_id) if value is not None)
     join_elsewhere = joins_other_channels(channel)
+    if join_elsewhere:
+        decide_cases_in_turn(channel.workspace_id, contact_ids)
     wanted = Q(contact_id__in=contact_ids, status__in=ACTIVE_STATUSES)
     if not join_elsewhere:
         wanted &= Q(channel=channel)

@@ -111,3 +111,28 @@ def test_a_new_customer_writing_on_two_channels_at_once_becomes_one_contact() ->
     assert Identity.in_workspace(workspace).count() == 2
     # The default setting joins the second channel's message into the first channel's case.
     assert Conversation.in_workspace(workspace).count() == 1
+
+
+def test_a_known_customer_writing_on_two_channels_at_once_gets_one_case() -> None:
+    workspace = make_workspace()
+    whatsapp = make_channel(workspace, ChannelKind.WHATSAPP)
+    sms = make_channel(workspace, ChannelKind.SMS)
+    contact = make_contact(workspace, name="Chan Tai Man")
+    make_identity(contact, whatsapp, external_id="85291234567")
+    make_identity(contact, sms, external_id="+85291234567")
+    arrivals = [(whatsapp, "85291234567"), (sms, "+85291234567")] * 5
+
+    def ingest(arrival: tuple[Any, str]) -> str:
+        channel, external_id = arrival
+        with transaction.atomic():
+            message = InboundMessage(
+                provider_message_id=f"m-{id(arrival)}-{threading.get_ident()}",
+                contact=ContactRef(external_id=external_id),
+                text="My flight CX880 was cancelled",
+            )
+            return ingest_message(channel, message)
+
+    in_threads(ingest, arrivals)
+    # Both identities were already one contact: no channel's message opens a second case beside the first.
+    [conversation] = Conversation.in_workspace(workspace)
+    assert conversation.messages.count() == 10

@@ -43,9 +43,10 @@ class Listener:
         return self.received
 
     def close(self) -> None:
-        self._run(self.layer.flush())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=5)
+        # channels_redis flushes the loop's layer (its connections) when the loop closes.
+        self.loop.close()
 
 
 @pytest.fixture

@@ -272,8 +272,10 @@ def test_processing_a_batch_takes_the_same_queries_whatever_its_size(client: Cli
     # Is anything due; the transaction (two statements); claim the events with their channels; the batch's
     # savepoint (two); messages already stored; lock the identities; lock the active conversations; insert the
     # messages; update the conversations (activity, then previews) and their label links; read their labels;
-    # mark the events processed.
-    assert counts == [15, 15, 15], [q["sql"][:80] for q in captured.captured_queries]
+    # mark the events processed. On PostgreSQL one more: the advisory locks (all in one statement) under which
+    # the contacts' cases are chosen, so two channels' workers never open two cases for one contact.
+    expected = 16 if connection.vendor == "postgresql" else 15
+    assert counts == [expected] * 3, [q["sql"][:80] for q in captured.captured_queries]
 
 
 def outbound(channel: Channel, provider_id: str, status: DeliveryStatus = DeliveryStatus.SENT) -> Message:
