@@ -165,7 +165,8 @@ def _check(message: Message) -> CheckResult | None:
     result = CheckResult(conversation_id=conversation.pk, candidates=len(candidates))
     similar = list(zip(candidates, _scores(minhash, candidates), strict=True))
     _record_duplicates(conversation, text, similar, result)
-    _group(conversation, [(c, s) for c, s in similar if s >= _threshold("GROUP_THRESHOLD")], result)
+    group_threshold = _threshold("GROUP_THRESHOLD")
+    _group(conversation, [(c, s) for c, s in similar if s >= group_threshold], result)
     return result
 
 
@@ -313,7 +314,8 @@ def _likely_duplicates(
     MinHash's own estimate, or the embedding model's cosine for those MinHash puts near enough (their case text
     read in one statement, each text encoded once per process)."""
     if settings.FRONTDESK_SIMILARITY_MODEL != embedding.MODEL_NAME:
-        return [(candidate, score) for candidate, score in recent if score >= _threshold("DUPLICATE_THRESHOLD")]
+        threshold = _threshold("DUPLICATE_THRESHOLD")
+        return [(candidate, score) for candidate, score in recent if score >= threshold]
     near = [(candidate, score) for candidate, score in recent if score >= embedding.CANDIDATE_FLOOR]
     if not near:
         return []
