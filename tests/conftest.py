@@ -13,9 +13,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # Tests marked `services` need PostgreSQL and Redis: they run in the scale-out
     # pass of `make test`, and in the SQLite pass they are deselected, not skipped.
     # Tests that start the product through `embedded_env` run it in embedded mode in
-    # either pass, so the same test twice: the scale-out pass leaves them to the SQLite one.
+    # either pass, so the same test twice, and tests marked `one_pass` check what the
+    # database does not change: the scale-out pass leaves them to the SQLite one.
     if os.environ.get("FRONTDESK_REDIS_URL"):
-        elsewhere = [item for item in items if "embedded_env" in getattr(item, "fixturenames", ())]
+        elsewhere = [
+            item for item in items if "embedded_env" in getattr(item, "fixturenames", ()) or "one_pass" in item.keywords
+        ]
     else:
         elsewhere = [item for item in items if "services" in item.keywords]
     if elsewhere:

@@ -17,7 +17,8 @@ from tests.e2e.accessibility import serious_violations
 from tests.e2e.browsing import choose_language, serve_demo, sign_in_to_demo
 from tests.running import product_env
 
-pytestmark = pytest.mark.browser
+# Markup and focus are the same whichever database serves the pages: checked in the SQLite pass only.
+pytestmark = [pytest.mark.browser, pytest.mark.one_pass]
 
 DESK = ViewportSize(width=1280, height=720)
 PHONE = ViewportSize(width=390, height=844)
