@@ -209,6 +209,8 @@ def ingest_message(channel: Channel, inbound: InboundMessage) -> str:
     ):
         return f"message {inbound.provider_message_id} was already stored"
     now = timezone.now()
+    if joins_other_channels(channel):
+        decide_cases_in_turn(channel.workspace_id, [identity.contact_id])
     if inbound.thread is not None:
         conversation, created, changes = _hinted_thread(channel, identity.contact, inbound.thread, now)
     else:
@@ -345,8 +347,6 @@ def _thread(channel: Channel, contact: Contact, now: datetime) -> tuple[Conversa
     Its open case on this channel; else, when the workspace joins channels,
     its open case on another; else one resolved here recently, reopened; else a new one.
     """
-    if joins_other_channels(channel):
-        decide_cases_in_turn(channel.workspace_id, [contact.pk])
     conversations = Conversation.in_workspace(channel.workspace_id).select_for_update()
     active = (
         conversations.filter(contact=contact, channel=channel, status__in=ACTIVE_STATUSES)
@@ -419,8 +419,6 @@ def _hinted_thread(
     channel: Channel, contact: Contact, hint: ThreadHint, now: datetime
 ) -> tuple[Conversation, bool, dict[str, Any]]:
     """The conversation a message with a thread hint joins (see ``ThreadHint``), reopened if it was resolved."""
-    if joins_other_channels(channel):
-        decide_cases_in_turn(channel.workspace_id, [contact.pk])
     conversations = Conversation.in_workspace(channel.workspace_id).select_for_update().filter(channel=channel)
     named = referenced_conversation(hint, contact.pk, thread_references(channel, hint.message_ids))
     found = conversations.filter(pk=named).first() if named is not None else None
