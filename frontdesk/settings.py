@@ -162,6 +162,11 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 elif _database["ENGINE"] == "django.db.backends.postgresql":
+    # Statements run through `frontdesk.core.sql.prepared_cursor` (the incidents check every message goes through)
+    # are prepared once per connection; every other cursor Django opens binds on the client and never prepares.
+    # Off for a pooler that cannot keep prepared statements (PgBouncer before 1.21 in transaction mode).
+    if env_bool("FRONTDESK_DB_PREPARED", default=True):
+        _database.setdefault("OPTIONS", {})["prepare_threshold"] = 0
     if env_bool("FRONTDESK_DB_POOL", default=True):
         _database["CONN_MAX_AGE"] = 0
         _database.setdefault("OPTIONS", {})["pool"] = {

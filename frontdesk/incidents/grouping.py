@@ -18,7 +18,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 from django.conf import settings
@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from frontdesk.conversations.models import Conversation, ConversationStatus, Message, MessageKind
 from frontdesk.core.audit import record
-from frontdesk.core.sql import value_list, value_rows
+from frontdesk.core.sql import integers_in, integers_parameter, integers_table, prepared_cursor, value_list, value_rows
 from frontdesk.incidents.models import (
     DuplicateStatus,
     Incident,
@@ -136,7 +136,7 @@ def _check_alone(message: Message) -> CheckResult | None:
 
 def _check(message: Message) -> CheckResult | None:
     workspace_id = message.workspace_id
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         # The conversation, locked (PostgreSQL; SQLite's transactions take the write lock at BEGIN), and its
         # signature if it has one.
         cursor.execute(
@@ -159,9 +159,7 @@ def _check(message: Message) -> CheckResult | None:
         minhash = signature(text)
         if is_empty(minhash):
             return None
-        keys = band_keys(minhash)
-        signature_id = _store(cursor, stored, conversation, text, minhash, keys, at)
-        candidates = _candidates(cursor, conversation, signature_id, keys, at)
+        candidates = _store_and_find(cursor, stored, conversation, text, minhash, at)
     result = CheckResult(conversation_id=conversation.pk, candidates=len(candidates))
     similar = list(zip(candidates, _scores(minhash, candidates), strict=True))
     _record_duplicates(conversation, text, similar, result)
@@ -187,69 +185,122 @@ _LOCK_CONVERSATION = _READ_CONVERSATION + " FOR UPDATE OF c"
 
 
 def _statement(template: str, **lists: int | tuple[int, int]) -> str:
-    """``template`` with each ``{name}`` made into the placeholders of a list: ``%s, %s…`` for a count of
+    """``template`` with ``{integers_in}`` and ``{integers_table}`` made into the test against, and the table of,
+    a list of integers given as one parameter (``frontdesk.core.sql``: the statement's text stays the same, so it
+    is prepared once), and each other ``{name}`` into the placeholders of a list: ``%s, %s…`` for a count of
     values, ``(%s, %s), (%s, %s)…`` for (rows, columns)."""
     marks = {name: value_list(size) if isinstance(size, int) else value_rows(*size) for name, size in lists.items()}
-    return template.format(**marks)
+    return template.format(integers_in=integers_in(), integers_table=integers_table(), **marks)
 
 
-def _store(
+def _store_and_find(
     cursor: CursorWrapper,
     stored: tuple[int, str, int] | None,
     conversation: Conversation,
     text: str,
     minhash: MinHash,
-    keys: list[int],
     at: datetime,
-) -> int:
-    """Write the case signature and its band keys; returns the signature's id.
-
-    A signature that changed keeps the band rows of the keys it still has: only the others are deleted and added.
-    """
+) -> list[Candidate]:
+    """Write the case signature and its band keys, and find its candidates (``_CANDIDATES``). On PostgreSQL a
+    case's first signature is written and its candidates found in one statement (each round trip was a tenth of
+    the check); otherwise in three or four."""
+    keys = band_keys(minhash)
     data = to_bytes(minhash)
-    if stored is None:
+    find = _statement(_CANDIDATES, statuses=len(ACTIVE_STATUSES))
+    find_parameters: list[Any] = [
+        conversation.workspace_id,
+        integers_parameter(keys),
+        _db_time(at - DUPLICATE_WINDOW),
+        conversation.workspace_id,
+        _db_time(at - GROUP_WINDOW),
+        conversation.contact_id,
+        conversation.pk,
+        *(status.value for status in ACTIVE_STATUSES),
+        MAX_CANDIDATES,
+    ]
+    new_signature: list[Any] = [
+        conversation.workspace_id,
+        conversation.pk,
+        conversation.contact_id,
+        text,
+        data,
+        _db_time(at),
+        _db_time(at),
+    ]
+    if stored is None and connection.vendor == "postgresql":
+        # The main query does not see the rows its own CTEs insert: the new signature is not its own candidate.
         cursor.execute(
-            "INSERT INTO incidents_casesignature (workspace_id, conversation_id, contact_id, text, message_count,"
-            " minhash, first_message_at, last_message_at) VALUES (%s, %s, %s, %s, 1, %s, %s, %s) RETURNING id",
-            [
-                conversation.workspace_id,
-                conversation.pk,
-                conversation.contact_id,
-                text,
-                data,
-                _db_time(at),
-                _db_time(at),
-            ],
+            _statement(_INSERT_FIRST_SIGNATURE_AND_FIND, statuses=len(ACTIVE_STATUSES)),
+            [*new_signature, conversation.workspace_id, integers_parameter(keys), *find_parameters],
         )
-        signature_id: int = cursor.fetchone()[0]
-        old: set[int] = set()
     else:
-        signature_id = stored[0]
-        cursor.execute(
-            "UPDATE incidents_casesignature SET text = %s, message_count = message_count + 1, minhash = %s,"
-            " last_message_at = %s WHERE id = %s",
-            [text, data, _db_time(at), signature_id],
-        )
-        cursor.execute("SELECT key FROM incidents_signatureband WHERE signature_id = %s", [signature_id])
-        old = {key for (key,) in cursor.fetchall()}
-        gone = list(old.difference(keys))
-        if gone:
+        if stored is None:
+            cursor.execute(_INSERT_SIGNATURE, new_signature)
+            signature_id: int = cursor.fetchone()[0]
+            old: set[int] = set()
+        else:
+            signature_id, old = _update_signature(cursor, stored[0], text, data, keys, at)
+        # A signature that changed keeps the band rows of the keys it still has: only the others are added.
+        new = [key for key in dict.fromkeys(keys) if key not in old]
+        if new:
             cursor.execute(
                 _statement(
-                    "DELETE FROM incidents_signatureband WHERE signature_id = %s AND key IN ({keys})", keys=len(gone)
+                    "INSERT INTO incidents_signatureband (workspace_id, signature_id, key)"
+                    " SELECT %s, %s, value FROM {integers_table}"
                 ),
-                [signature_id, *gone],
+                [conversation.workspace_id, signature_id, integers_parameter(new)],
             )
-    new = [key for key in dict.fromkeys(keys) if key not in old]
-    if new:
+        cursor.execute("WITH " + find, find_parameters)
+    return [
+        Candidate(conversation_id, bool(recent), bytes(data)) for conversation_id, recent, data in cursor.fetchall()
+    ]
+
+
+_INSERT_SIGNATURE = (
+    "INSERT INTO incidents_casesignature (workspace_id, conversation_id, contact_id, text, message_count, minhash,"
+    " first_message_at, last_message_at) VALUES (%s, %s, %s, %s, 1, %s, %s, %s) RETURNING id"
+)
+
+# Open conversations of other contacts sharing a band key, recent first, on the band index: the signatures sharing
+# a key first (materialised, so the plan does not depend on statistics), then their rows and their conversations'
+# status by primary key. Without its WITH, so it can follow other CTEs.
+_CANDIDATES = (
+    "sharing AS MATERIALIZED (SELECT DISTINCT signature_id FROM incidents_signatureband"
+    " WHERE workspace_id = %s AND key {integers_in})"
+    " SELECT s.conversation_id, s.last_message_at >= %s, s.minhash FROM sharing"
+    " JOIN incidents_casesignature s ON s.id = sharing.signature_id"
+    " JOIN conversations_conversation c ON c.id = s.conversation_id"
+    " WHERE s.workspace_id = %s AND s.last_message_at >= %s AND s.contact_id <> %s AND s.conversation_id <> %s"
+    " AND c.status IN ({statuses}) ORDER BY s.last_message_at DESC, s.id DESC LIMIT %s"
+)
+
+# PostgreSQL: a case's first signature, its band rows and its candidates in one statement (the parts are ours).
+_INSERT_FIRST_SIGNATURE_AND_FIND = (
+    f"WITH new_signature AS ({_INSERT_SIGNATURE}), new_bands AS (INSERT INTO incidents_signatureband"  # noqa: S608
+    " (workspace_id, signature_id, key) SELECT %s, new_signature.id, value FROM new_signature, {integers_table}),"
+    " " + _CANDIDATES
+)
+
+
+def _update_signature(
+    cursor: CursorWrapper, signature_id: int, text: str, data: bytes, keys: list[int], at: datetime
+) -> tuple[int, set[int]]:
+    """Write a case's signature again with its next message; delete the band rows of the keys it no longer has.
+    Returns its id and the keys it keeps."""
+    cursor.execute(
+        "UPDATE incidents_casesignature SET text = %s, message_count = message_count + 1, minhash = %s,"
+        " last_message_at = %s WHERE id = %s",
+        [text, data, _db_time(at), signature_id],
+    )
+    cursor.execute("SELECT key FROM incidents_signatureband WHERE signature_id = %s", [signature_id])
+    old = {key for (key,) in cursor.fetchall()}
+    gone = list(old.difference(keys))
+    if gone:
         cursor.execute(
-            _statement(
-                "INSERT INTO incidents_signatureband (workspace_id, signature_id, key) VALUES {rows}",
-                rows=(len(new), 3),
-            ),
-            [value for key in new for value in (conversation.workspace_id, signature_id, key)],
+            _statement("DELETE FROM incidents_signatureband WHERE signature_id = %s AND key {integers_in}"),
+            [signature_id, integers_parameter(gone)],
         )
-    return signature_id
+    return signature_id, old - set(gone)
 
 
 class Candidate(NamedTuple):
@@ -259,43 +310,6 @@ class Candidate(NamedTuple):
     # The other customer wrote within DUPLICATE_WINDOW.
     recent: bool
     minhash: bytes
-
-
-def _candidates(
-    cursor: CursorWrapper, conversation: Conversation, signature_id: int, keys: list[int], at: datetime
-) -> list[Candidate]:
-    """Open conversations of other contacts sharing a band key, recent first: one statement on the band index.
-
-    The signatures sharing a key are found first (materialised, so the plan does not depend on statistics), then
-    their rows and their conversations' status by primary key.
-    """
-    cursor.execute(
-        _statement(
-            "WITH sharing AS MATERIALIZED (SELECT DISTINCT signature_id FROM incidents_signatureband"
-            " WHERE workspace_id = %s AND key IN ({keys}))"
-            " SELECT s.conversation_id, s.last_message_at >= %s, s.minhash FROM sharing"
-            " JOIN incidents_casesignature s ON s.id = sharing.signature_id"
-            " JOIN conversations_conversation c ON c.id = s.conversation_id"
-            " WHERE s.workspace_id = %s AND s.last_message_at >= %s AND s.contact_id <> %s AND s.id <> %s"
-            " AND c.status IN ({statuses}) ORDER BY s.last_message_at DESC, s.id DESC LIMIT %s",
-            keys=len(keys),
-            statuses=len(ACTIVE_STATUSES),
-        ),
-        [
-            conversation.workspace_id,
-            *keys,
-            _db_time(at - DUPLICATE_WINDOW),
-            conversation.workspace_id,
-            _db_time(at - GROUP_WINDOW),
-            conversation.contact_id,
-            signature_id,
-            *(status.value for status in ACTIVE_STATUSES),
-            MAX_CANDIDATES,
-        ],
-    )
-    return [
-        Candidate(conversation_id, bool(recent), bytes(data)) for conversation_id, recent, data in cursor.fetchall()
-    ]
 
 
 def _scores(minhash: MinHash, candidates: list[Candidate]) -> list[float]:
@@ -320,14 +334,13 @@ def _likely_duplicates(
     if not near:
         return []
     ids = [candidate.conversation_id for candidate, _ in near]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             _statement(
                 "SELECT conversation_id, text FROM incidents_casesignature"
-                " WHERE workspace_id = %s AND conversation_id IN ({ids})",
-                ids=len(ids),
+                " WHERE workspace_id = %s AND conversation_id {integers_in}"
             ),
-            [conversation.workspace_id, *ids],
+            [conversation.workspace_id, integers_parameter(ids)],
         )
         texts = dict(cursor.fetchall())
     scores = embedding.duplicate_scores(text, [texts.get(i, "") for i in ids], [score for _, score in near])
@@ -349,7 +362,7 @@ def _record_duplicates(
         return
     [(candidate, score)] = found
     workspace_id = conversation.workspace_id
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         # A pair already recorded either way round is not recorded again (nor after it was dismissed).
         cursor.execute(
             "SELECT 1 FROM incidents_duplicatecandidate WHERE workspace_id = %s"
@@ -387,15 +400,17 @@ def _group(conversation: Conversation, matches: list[tuple[Candidate, float]], r
         return
     workspace_id = conversation.workspace_id
     conversation_ids = [conversation.pk, *(candidate.conversation_id for candidate, _ in matches)]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             _statement(
-                "SELECT m.conversation_id, m.incident_id, m.removed_at IS NOT NULL"
-                " FROM incidents_incidentconversation m JOIN incidents_incident i ON i.id = m.incident_id"
-                " WHERE m.workspace_id = %s AND m.conversation_id IN ({ids}) AND i.status = %s",
-                ids=len(conversation_ids),
+                # The memberships first, by conversation (materialised: the plan, prepared once, must not
+                # depend on how many incidents there were when it was made), then their incidents by key.
+                "WITH m AS MATERIALIZED (SELECT conversation_id, incident_id, removed_at"
+                " FROM incidents_incidentconversation WHERE workspace_id = %s AND conversation_id {integers_in})"
+                " SELECT m.conversation_id, m.incident_id, m.removed_at IS NOT NULL"
+                " FROM m JOIN incidents_incident i ON i.id = m.incident_id WHERE i.status = %s"
             ),
-            [workspace_id, *conversation_ids, IncidentStatus.OPEN.value],
+            [workspace_id, integers_parameter(conversation_ids), IncidentStatus.OPEN.value],
         )
         memberships: list[tuple[int, int, bool]] = cursor.fetchall()
     current = {conversation_id: incident_id for conversation_id, incident_id, removed in memberships if not removed}
@@ -427,7 +442,7 @@ def _group(conversation: Conversation, matches: list[tuple[Candidate, float]], r
 def _join(incident_id: int, conversation: Conversation, score: float) -> bool:
     workspace_id = conversation.workspace_id
     now = timezone.now()
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         try:
             with transaction.atomic():
                 cursor.execute(
@@ -462,11 +477,11 @@ def _title_for(cursor: CursorWrapper, conversation_ids: list[int], workspace_id:
     """The preview of the earliest of these conversations' first customer message."""
     cursor.execute(
         _statement(
-            "SELECT text FROM conversations_message WHERE workspace_id = %s AND conversation_id IN ({ids})"
-            " AND kind = %s AND text <> '' ORDER BY created_at, id LIMIT 1",
-            ids=len(conversation_ids),
+            "SELECT text FROM conversations_message WHERE workspace_id = %s"
+            " AND conversation_id {integers_in} AND kind = %s AND text <> ''"
+            " ORDER BY created_at, id LIMIT 1"
         ),
-        [workspace_id, *conversation_ids, MessageKind.INBOUND.value],
+        [workspace_id, integers_parameter(conversation_ids), MessageKind.INBOUND.value],
     )
     row = cursor.fetchone()
     title = " ".join((row[0] if row else "").split())
@@ -479,7 +494,8 @@ def _create(conversation: Conversation, free: list[tuple[Candidate, float]]) -> 
     members = [(conversation.pk, 1.0), *((candidate.conversation_id, round(score, 3)) for candidate, score in free)]
     member_ids = [pk for pk, _ in members]
     now = _db_time(timezone.now())
-    with connection.cursor() as cursor:
+    # The members' rows vary in number: that statement is not prepared (one for each count would crowd the rest out).
+    with prepared_cursor() as cursor, connection.cursor() as varying:
         title = _title_for(cursor, member_ids, workspace_id) or "…"
         try:
             with transaction.atomic():
@@ -489,7 +505,7 @@ def _create(conversation: Conversation, free: list[tuple[Candidate, float]]) -> 
                     [workspace_id, title, IncidentStatus.OPEN.value, now, now],
                 )
                 incident_id: int = cursor.fetchone()[0]
-                cursor.execute(
+                varying.execute(
                     _statement(
                         "INSERT INTO incidents_incidentconversation"
                         " (workspace_id, incident_id, conversation_id, score, added_at) VALUES {rows}",

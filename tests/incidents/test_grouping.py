@@ -120,6 +120,17 @@ def test_resolved_and_quiet_cases_are_pruned_from_the_index(
 
 
 @pytest.mark.django_db
+def test_a_deleted_conversation_leaves_no_band_rows(customer_writes: Callable[..., Conversation]) -> None:
+    # The band rows have no foreign-key constraint (a cost of every check): Django's deletion must still take them.
+    gone, kept = (customer_writes(f"c-{n}", text) for n, text in enumerate(CANCELLED_ZH[:2]))
+    assert SignatureBand.all_workspaces.filter(signature__conversation=gone).exists()
+    gone.delete()
+    signatures = CaseSignature.all_workspaces.values_list("pk", flat=True)
+    assert SignatureBand.all_workspaces.exclude(signature_id__in=signatures).count() == 0
+    assert SignatureBand.all_workspaces.filter(signature__conversation=kept).exists()
+
+
+@pytest.mark.django_db
 def test_the_check_costs_as_many_queries_with_ten_similar_cases_as_with_two(
     customer_writes: Callable[..., Conversation],
 ) -> None:
