@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from frontdesk.conversations.actions import set_status
 from frontdesk.conversations.models import Conversation, ConversationStatus
-from frontdesk.core.models import Member
+from frontdesk.core.models import AuditEntry, Member
+from frontdesk.incidents import grouping
 from frontdesk.incidents.grouping import RETENTION, check_message, check_messages
 from frontdesk.incidents.models import CaseSignature, Incident, IncidentConversation, IncidentStatus, SignatureBand
 from frontdesk.incidents.subscribers import group_similar_cases
@@ -238,3 +239,24 @@ def test_a_message_whose_check_fails_leaves_the_rest_of_its_batch_checked(
     assert incident_of(conversations[1]) is None
     assert not CaseSignature.all_workspaces.filter(conversation=conversations[1]).exists()
     assert f"Checking message {messages[1].pk} for similar cases failed" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_check_that_lost_a_race_for_a_conversation_leaves_nothing_behind(
+    customer_writes: Callable[..., Conversation],
+) -> None:
+    # Two checks at once can both find a conversation free; the one that writes second must change nothing
+    # (the statements' DO NOTHING, undone by hand, stand where a savepoint was). Called as the second check would.
+    first, second = (customer_writes(f"c-{n}", text) for n, text in enumerate(CANCELLED_ZH[:2]))
+    third = customer_writes("c-2", "Hi")
+    incident = Incident.all_workspaces.get()
+    entries = AuditEntry.all_workspaces.count()
+
+    assert grouping._create(third, [(grouping.Candidate(second.pk, True, b""), 0.9)]) is None
+    assert grouping._join(incident.pk, first, 0.9) is False
+
+    assert list(Incident.all_workspaces.values_list("pk", flat=True)) == [incident.pk]
+    assert sorted(IncidentConversation.all_workspaces.values_list("conversation_id", flat=True)) == sorted(
+        [first.pk, second.pk]
+    )
+    assert AuditEntry.all_workspaces.count() == entries
