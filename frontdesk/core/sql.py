@@ -52,9 +52,11 @@ def prepared_cursor() -> Iterator[CursorWrapper]:
     """A cursor whose statements PostgreSQL plans once per connection and then reuses (server-side binding,
     each statement prepared when first run); Django's own cursor on SQLite, whose driver already keeps compiled
     statements. For statements run for every message, where planning cost as much as running: their text must not
-    vary (lists as ``integers_in``), or each variant is prepared apart. Logged and wrapped as Django's cursors
-    are (``connection.execute_wrapper``, captured queries). Prepared only with ``FRONTDESK_DB_PREPARED`` on (the
-    connection's ``prepare_threshold`` set)."""
+    vary (lists as ``integers_in``), or each variant is prepared apart. Results come in PostgreSQL's binary
+    format (a candidate's 512-byte signature as bytes, not hex text to decode), so read them raw: Django's loaders
+    for its own column types (timestamps in the current time zone, JSON as text) apply to text results only.
+    Logged and wrapped as Django's cursors are (``connection.execute_wrapper``, captured queries). Prepared only
+    with ``FRONTDESK_DB_PREPARED`` on (the connection's ``prepare_threshold`` set)."""
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             yield cursor
@@ -72,10 +74,11 @@ def _preparing_cursor_class() -> type:
     from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
 
     class PreparingCursor(ServerBindingCursor):  # type: ignore[misc]
-        """Django's server-binding cursor, preparing every statement it runs."""
+        """Django's server-binding cursor, preparing every statement it runs, with binary results."""
 
         def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None, **options: Any) -> Any:
             run = super().execute  # type: ignore[misc]
+            options.setdefault("binary", True)
             return run(query, params, prepare=True if prepare is None else prepare, **options)
 
     return PreparingCursor
