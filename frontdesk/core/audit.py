@@ -20,9 +20,25 @@ def record(
     request: HttpRequest | None = None,
 ) -> AuditEntry:
     """Append one entry to the workspace's audit log."""
+    appended = entry(workspace, action, target, actor=actor, changes=changes, request=request)
+    appended.save(force_insert=True)
+    return appended
+
+
+def entry(
+    workspace: Workspace | int,
+    action: str,
+    target: Model | None = None,
+    *,
+    actor: User | None = None,
+    changes: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEntry:
+    """The entry ``record`` appends, not yet written: for a caller that writes many in one statement
+    (``AuditEntry.all_workspaces.bulk_create``)."""
     workspace_id = workspace if isinstance(workspace, int) else workspace.pk
     ip_address = request.META.get("REMOTE_ADDR") if request is not None else None
-    return AuditEntry.all_workspaces.create(
+    return AuditEntry(
         workspace_id=workspace_id,
         actor=actor,
         actor_label=str(actor) if actor is not None else "system",

@@ -15,10 +15,10 @@ KEYS = [-(2**63), -1, 0, 7, 2**53 + 1, 2**63 - 1]
 @pytest.mark.django_db
 def test_an_integer_list_is_one_parameter_however_long() -> None:
     with prepared_cursor() as cursor:
-        cursor.execute(f"SELECT value FROM {integers_table()} ORDER BY value", [integers_parameter(KEYS)])
+        cursor.execute(f"SELECT value FROM {integers_table()} ORDER BY value", [integers_parameter(KEYS)])  # noqa: S608
         assert [value for (value,) in cursor.fetchall()] == KEYS
         cursor.execute(
-            f"SELECT value FROM {integers_table()} WHERE value {integers_in()} ORDER BY value",
+            f"SELECT value FROM {integers_table()} WHERE value {integers_in()} ORDER BY value",  # noqa: S608
             [integers_parameter(KEYS), integers_parameter([2**63 - 1, 5, -(2**63)])],
         )
         assert [value for (value,) in cursor.fetchall()] == [-(2**63), 2**63 - 1]
@@ -37,7 +37,7 @@ def test_statements_through_the_prepared_cursor_are_logged_like_any_other() -> N
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_postgresql_prepares_the_statement_once_and_django_cursors_never() -> None:
-    statement = f"SELECT count(*) FROM {integers_table()} WHERE value > %s"
+    statement = f"SELECT count(*) FROM {integers_table()} WHERE value > %s"  # noqa: S608
     for bound in range(3):
         with prepared_cursor() as cursor:
             cursor.execute(statement, [integers_parameter(KEYS), bound])

@@ -221,6 +221,13 @@ def test_a_batch_is_checked_as_one_message_at_a_time_would_be(
     incident = incident_of(conversations[0])
     assert incident is not None and [incident_of(c) for c in conversations] == [incident] * 3 + [None]
     assert [result.incident_created for result in results if result] == [False, True, False, False]
+    # The audit log says who started it and who joined, however many transactions the batch took.
+    logged = AuditEntry.all_workspaces.filter(action__startswith="incident.").order_by("pk")
+    assert [(entry.action, entry.object_id, entry.actor_label) for entry in logged] == [
+        ("incident.created", str(incident), "system"),
+        ("incident.joined", str(conversations[2].pk), "system"),
+    ]
+    assert logged[0].changes == {"conversations": [conversations[1].pk, conversations[0].pk]}
 
 
 @pytest.mark.django_db
