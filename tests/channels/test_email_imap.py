@@ -32,6 +32,7 @@ from frontdesk.channels.email.imap import MailboxError, connect, read_new_mail
 from frontdesk.channels.email.mailboxes import (
     MailboxReader,
     mailbox_for,
+    new_owner,
     poll_mailbox,
     record_failure,
     record_success,
@@ -370,6 +371,30 @@ def test_a_reader_stops_when_its_channel_is_disabled(transactional_db: None, ser
         assert not thread.is_alive()
     finally:
         stop.set()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reader_waiting_behind_a_poll_pass_reads_soon_after_it(
+    transactional_db: None, server: ImapServer, settings: Any
+) -> None:
+    # When the product starts, the scheduler's first poll can hold the lease as the reader starts: the reader
+    # must not wait a quarter lease (30 s) to read what arrives meanwhile.
+    channel = email_channel(make_workspace("Startup"), server, settings)
+    mailbox = mailbox_for(channel)
+    poll = new_owner("poll")
+    assert take_lease(mailbox, poll)
+    stop = threading.Event()
+    reader = MailboxReader(channel.pk, stop, poll_seconds=3600)
+    thread = threading.Thread(target=reader.run, daemon=True)
+    thread.start()
+    try:
+        time.sleep(0.5)
+        server.deliver(mail(1))
+        release_lease(mailbox, poll)
+        _wait_for(lambda: len(events(channel)) == 1, seconds=10)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
 
 
 def _certificate(folder: Path) -> tuple[Path, Path, str]:

@@ -53,6 +53,7 @@ MAX_BACKOFF = timedelta(minutes=15)
 IDLE_RENEW_SECONDS = 25 * 60.0
 # How often a waiting reader looks at its stop flag and the server's IDLE responses.
 IDLE_CHECK_SECONDS = 1.0
+POLL_LEASE_RETRY_SECONDS = 2.0
 
 
 def new_owner(role: str) -> str:
@@ -102,6 +103,14 @@ def take_lease(mailbox: Mailbox, owner: str, seconds: float = LEASE_SECONDS) -> 
         .update(lease_owner=owner, lease_until=now + timedelta(seconds=seconds))
     )
     return taken == 1
+
+
+def _lease_retry_seconds(mailbox: Mailbox) -> float:
+    """How long a reader that found the lease taken waits to try again: a poll pass (the scheduler's, or the
+    first one when the product starts) holds it for a second or two, another reader for as long as it runs.
+    Waiting a quarter lease behind a poll pass left mail delivered meanwhile unread for 30 seconds."""
+    holder = Mailbox.in_workspace(mailbox.workspace_id).filter(pk=mailbox.pk).values_list("lease_owner", flat=True)
+    return POLL_LEASE_RETRY_SECONDS if (holder.first() or "").startswith("poll:") else LEASE_SECONDS / 4
 
 
 def release_lease(mailbox: Mailbox, owner: str) -> None:
@@ -218,7 +227,7 @@ class MailboxReader:
                     self.stop.wait(min(wait, self.poll_seconds))
                     continue
                 if not take_lease(mailbox, self.owner):
-                    self.stop.wait(min(LEASE_SECONDS / 4, self.poll_seconds))
+                    self.stop.wait(min(_lease_retry_seconds(mailbox), self.poll_seconds))
                     continue
                 try:
                     self._session(channel, mailbox)
