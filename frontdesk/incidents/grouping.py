@@ -235,11 +235,11 @@ def _store_and_find(
     case's first signature is written and its candidates found in one statement (each round trip was a tenth of
     the check); otherwise in three or four."""
     keys = band_keys(minhash)
+    keys_parameter = integers_parameter(keys)
     data = to_bytes(minhash)
-    find = _statement(_CANDIDATES, statuses=len(ACTIVE_STATUSES))
     find_parameters: list[Any] = [
         conversation.workspace_id,
-        integers_parameter(keys),
+        keys_parameter,
         _db_time(at - DUPLICATE_WINDOW),
         conversation.workspace_id,
         _db_time(at - GROUP_WINDOW),
@@ -261,17 +261,18 @@ def _store_and_find(
         # The main query does not see the rows its own CTEs insert: the new signature is not its own candidate.
         cursor.execute(
             _statement(_INSERT_FIRST_SIGNATURE_AND_FIND, statuses=len(ACTIVE_STATUSES)),
-            [*new_signature, conversation.workspace_id, integers_parameter(keys), *find_parameters],
+            [*new_signature, conversation.workspace_id, keys_parameter, *find_parameters],
         )
     else:
         if stored is None:
             cursor.execute(_INSERT_SIGNATURE, new_signature)
             signature_id: int = cursor.fetchone()[0]
-            old: set[int] = set()
+            kept: set[int] = set()
         else:
-            signature_id, old = _update_signature(cursor, stored[0], text, data, keys, at)
+            signature_id = stored[0]
+            kept = _update_signature(cursor, signature_id, text, data, keys, at)
         # A signature that changed keeps the band rows of the keys it still has: only the others are added.
-        new = [key for key in dict.fromkeys(keys) if key not in old]
+        new = [key for key in dict.fromkeys(keys) if key not in kept]
         if new:
             cursor.execute(
                 _statement(
@@ -280,9 +281,9 @@ def _store_and_find(
                 ),
                 [conversation.workspace_id, signature_id, integers_parameter(new)],
             )
-        cursor.execute("WITH " + find, find_parameters)
+        cursor.execute(_statement("WITH " + _CANDIDATES, statuses=len(ACTIVE_STATUSES)), find_parameters)
     return [
-        Candidate(conversation_id, bool(recent), bytes(data)) for conversation_id, recent, data in cursor.fetchall()
+        Candidate(conversation_id, bool(recent), bytes(other)) for conversation_id, recent, other in cursor.fetchall()
     ]
 
 
@@ -314,9 +315,9 @@ _INSERT_FIRST_SIGNATURE_AND_FIND = (
 
 def _update_signature(
     cursor: CursorWrapper, signature_id: int, text: str, data: bytes, keys: list[int], at: datetime
-) -> tuple[int, set[int]]:
+) -> set[int]:
     """Write a case's signature again with its next message; delete the band rows of the keys it no longer has.
-    Returns its id and the keys it keeps."""
+    Returns the keys it keeps."""
     cursor.execute(
         "UPDATE incidents_casesignature SET text = %s, message_count = message_count + 1, minhash = %s,"
         " last_message_at = %s WHERE id = %s",
@@ -330,7 +331,7 @@ def _update_signature(
             _statement("DELETE FROM incidents_signatureband WHERE signature_id = %s AND key {integers_in}"),
             [signature_id, integers_parameter(gone)],
         )
-    return signature_id, old - set(gone)
+    return old - set(gone)
 
 
 class Candidate(NamedTuple):
